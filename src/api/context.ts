@@ -1,0 +1,26 @@
+import type { Principal, Scope } from '../auth/tokens.ts';
+import type { AppServices } from '../services.ts';
+
+/** What a handler sees: transport details stay in server.ts. */
+export interface HandlerContext {
+  principal: Principal;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  services: AppServices;
+  /** Abort signal of the HTTP request (client went away). */
+  signal: AbortSignal;
+}
+
+export interface HandlerResult {
+  status?: number;
+  body: unknown;
+}
+
+export type Handler = (ctx: HandlerContext) => Promise<unknown>;
+
+export interface OperationBinding {
+  scope: Scope | 'any';
+  handler?: Handler;
+}

@@ -1,0 +1,48 @@
+import { ApiError, GrpcCode } from './errors.ts';
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+  validation?: { instancePath?: string; params?: Record<string, unknown>; message?: string }[];
+  validationContext?: string;
+  type?: string;
+}
+
+// ClickHouse error codes that mean "the query ran out of time".
+const CLICKHOUSE_TIMEOUT = /TIMEOUT_EXCEEDED|Timeout exceeded|code: 159\b/i;
+
+/** Maps anything thrown in a request to the contract's envelope (CONTRACT §3). */
+export function mapError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = (err ?? {}) as FastifyLikeError;
+  if (e.validation && e.validation.length > 0) {
+    const first = e.validation[0] ?? {};
+    const missing = first.params?.missingProperty;
+    const fromPath = (first.instancePath ?? '').replace(/^\//, '').split('/')[0];
+    const name = typeof missing === 'string' ? missing : fromPath || e.validationContext || 'request';
+    const where = e.validationContext === 'body' ? 'body field' : 'parameter';
+    const reason = typeof missing === 'string' ? 'is required' : (first.message ?? 'is invalid');
+    return new ApiError(GrpcCode.INVALID_ARGUMENT, `invalid ${where} "${name}": ${reason}`, {
+      details: [{ [where === 'body field' ? 'field' : 'parameter']: name, reason }],
+    });
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(GrpcCode.RESOURCE_EXHAUSTED, 'request body is larger than the limit', { status: 413 });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError(GrpcCode.INVALID_ARGUMENT, e.message ?? 'invalid request body');
+  }
+  if (e.statusCode === 503 || e.code === 'FST_ERR_SERVER_CLOSING')
+    return new ApiError(GrpcCode.UNAVAILABLE, 'server is shutting down');
+  if (typeof e.message === 'string' && CLICKHOUSE_TIMEOUT.test(e.message)) {
+    return new ApiError(GrpcCode.DEADLINE_EXCEEDED, 'the query took longer than the time limit');
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new ApiError(GrpcCode.INVALID_ARGUMENT, e.message ?? 'bad request');
+  }
+  return new ApiError(GrpcCode.INTERNAL, 'internal error');
+}

@@ -1,0 +1,171 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { credentialsFromHeader, type Principal, verifyToken } from '../auth/tokens.ts';
+import { MAX_BODY_BYTES } from '../ingest/parse.ts';
+import type { AppServices } from '../services.ts';
+import type { HandlerContext } from './context.ts';
+import { mapError } from './error-mapping.ts';
+import { ApiError, GrpcCode } from './errors.ts';
+import { derefSchema, listRoutes, loadApiDocument, type RouteSpec } from './openapi.ts';
+import { parseQuery } from './querystring.ts';
+import { operationHandlers } from './routes/index.ts';
+import { scopeOf } from './scopes.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** The route reads its body as text (ingest parses NDJSON/JSON itself). */
+    rawBody?: boolean;
+  }
+}
+
+// Admin writes may name a bot that has sent no events yet (e.g. subscribe first);
+// they claim it for the token's team like a first ingest would (CONTRACT §6).
+const CLAIMING_OPERATIONS = new Set(['Analytics_CreateEventDefinition', 'Analytics_CreateSubscription']);
+const INT_FORMATS = new Set(['int32', 'int64']);
+
+export interface ServerOptions {
+  logLevel: string;
+  /** Reports readiness: true once both stores are open and migrated. */
+  isReady?: () => boolean;
+}
+
+function paramSchema(spec: RouteSpec, where: 'path' | 'query'): Record<string, unknown> | undefined {
+  const params = spec.parameters.filter((p) => p.in === where);
+  if (params.length === 0) return undefined;
+  const properties: Record<string, unknown> = {};
+  for (const p of params) {
+    const schema = { ...(p.schema ?? { type: 'string' }) };
+    // OpenAPI's int32/int64 are not JSON Schema formats; the integer type already says it.
+    if (typeof schema.format === 'string' && INT_FORMATS.has(schema.format)) delete schema.format;
+    properties[p.name] = schema;
+  }
+  const required = params.filter((p) => p.required).map((p) => p.name);
+  return { type: 'object', properties, ...(required.length > 0 ? { required } : {}) };
+}
+
+const optional = <K extends string>(key: K, value: unknown): Partial<Record<K, unknown>> =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, unknown>);
+
+export async function buildServer(services: AppServices, opts: ServerOptions): Promise<FastifyInstance> {
+  const doc = loadApiDocument();
+  const app = Fastify({
+    logger: { level: opts.logLevel },
+    bodyLimit: 1024 * 1024,
+    routerOptions: { querystringParser: parseQuery },
+    ajv: { customOptions: { coerceTypes: 'array', allErrors: false, strict: false } },
+    return503OnClosing: true,
+  });
+
+  // Ingest reads the body as text itself (NDJSON, array or object); other routes get JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    ['application/json', 'application/x-ndjson', 'text/plain', '*'],
+    { parseAs: 'string' },
+    (req, body, done) => {
+      const text = body as string;
+      if (req.routeOptions.config?.rawBody) return done(null, text);
+      if (text.length === 0) return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (e) {
+        done(new ApiError(GrpcCode.INVALID_ARGUMENT, `malformed JSON body: ${(e as Error).message}`), undefined);
+      }
+    },
+  );
+
+  app.setErrorHandler((err, req, reply) => {
+    const apiErr = mapError(err);
+    if (apiErr.code === GrpcCode.INTERNAL) req.log.error({ err }, 'unhandled error');
+    void reply.status(apiErr.status).headers(apiErr.headers).send(apiErr.toBody());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply
+      .status(404)
+      .send(new ApiError(GrpcCode.NOT_FOUND, `no route for ${req.method} ${req.url.split('?')[0]}`).toBody());
+  });
+
+  await app.register(swagger, { mode: 'static', specification: { document: doc as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => doc);
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    if (opts.isReady && !opts.isReady())
+      return reply.status(503).send(new ApiError(GrpcCode.UNAVAILABLE, 'starting').toBody());
+    return { status: 'ready' };
+  });
+
+  const authenticate = async (req: FastifyRequest): Promise<Principal> => {
+    const creds = credentialsFromHeader(req.headers.authorization);
+    if (!creds)
+      throw new ApiError(
+        GrpcCode.UNAUTHENTICATED,
+        'missing or malformed Authorization header (Bearer id:secret or Basic)',
+      );
+    const principal = await verifyToken(services.db, creds);
+    if (!principal) throw new ApiError(GrpcCode.UNAUTHENTICATED, 'invalid or revoked token');
+    return principal;
+  };
+
+  for (const spec of listRoutes(doc)) {
+    const operationId = spec.operation.operationId;
+    const scope = scopeOf(operationId);
+    const handler = operationHandlers[operationId];
+    const okSchema = spec.operation.responses['200']?.content?.['application/json']?.schema;
+    const isIngest = operationId === 'Analytics_Ingest';
+    const bodySchema = spec.operation.requestBody?.content?.['application/json']?.schema;
+    app.route({
+      method: spec.method.toUpperCase() as 'GET',
+      url: spec.url,
+      bodyLimit: isIngest ? MAX_BODY_BYTES : undefined,
+      config: { rawBody: isIngest },
+      schema: {
+        ...optional('params', paramSchema(spec, 'path')),
+        ...optional('querystring', paramSchema(spec, 'query')),
+        ...(bodySchema && !isIngest ? { body: derefSchema(doc, bodySchema) } : {}),
+        ...(okSchema ? { response: { 200: derefSchema(doc, okSchema) } } : {}),
+      },
+      // Auth runs before body parsing and validation: a bad token is 401 whatever the body.
+      onRequest: async (req) => {
+        const principal = await authenticate(req);
+        if (scope !== 'any' && !principal.scopes.has(scope)) {
+          throw new ApiError(GrpcCode.PERMISSION_DENIED, `this token lacks the "${scope}" scope`);
+        }
+        req.principal = principal;
+      },
+      preHandler: async (req) => {
+        const principal = req.principal as Principal;
+        const params = req.params as Record<string, string>;
+        if (params.team_id !== undefined && params.team_id !== principal.teamId)
+          throw new ApiError(GrpcCode.NOT_FOUND, `team "${params.team_id}" not found`);
+        if (params.bot_id !== undefined) {
+          let owner = await services.bots.ownerOf(params.bot_id);
+          if (owner === undefined && CLAIMING_OPERATIONS.has(operationId))
+            owner = await services.bots.claim(params.bot_id, principal.teamId);
+          if (owner !== principal.teamId) throw new ApiError(GrpcCode.NOT_FOUND, `bot "${params.bot_id}" not found`);
+        }
+      },
+      handler: async (req, reply) => {
+        if (!handler) throw new ApiError(GrpcCode.UNIMPLEMENTED, `${operationId} is not implemented yet`);
+        const abort = new AbortController();
+        req.raw.once('close', () => {
+          if (!reply.sent) abort.abort();
+        });
+        const ctx: HandlerContext = {
+          principal: req.principal as Principal,
+          params: req.params as Record<string, string>,
+          query: (req.query ?? {}) as Record<string, unknown>,
+          body: req.body,
+          headers: req.headers,
+          services,
+          signal: abort.signal,
+        };
+        return handler(ctx);
+      },
+    });
+  }
+  return app;
+}

@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { buildServer } from '../api/server.ts';
+import { createToken, credentialsFromHeader, verifyToken } from '../auth/tokens.ts';
+import { loadConfig } from '../config.ts';
+import { demoTeamIds, generateDemo } from '../demo/generate.ts';
+import { type AppServices, openServices } from '../services.ts';
+
+const DEMO_EVENTS = 200_000;
+
+/** The demo token is kept in the data dir so `npm start` prints the same one each time. */
+async function demoToken(services: AppServices, teamId: string): Promise<string> {
+  const file = path.join(services.config.dataDir, 'demo-token');
+  if (fs.existsSync(file)) {
+    const saved = fs.readFileSync(file, 'utf8').trim();
+    const creds = credentialsFromHeader(`Bearer ${saved}`);
+    if (creds && (await verifyToken(services.db, creds))) return saved;
+  }
+  const { token } = await createToken(services.db, teamId, ['read', 'ingest', 'admin'], 'serve --demo');
+  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+async function loadDemo(services: AppServices, teamId: string, events: number): Promise<void> {
+  const bar = new SingleBar({ format: 'demo data [{bar}] {percentage}% | {value}/{total} events', hideCursor: true });
+  bar.start(events, 0);
+  const inFlight = new Set<Promise<void>>();
+  let sent = 0;
+  // Through the same ingest service as HTTP requests; a few batches in flight let
+  // group commit merge them into large inserts.
+  for (const batch of generateDemo({ events, days: 30, bots: 3, teams: 1, batchSize: 10_000 })) {
+    const p: Promise<void> = services.ingest.ingest({ teamId }, batch).then(() => {
+      sent += batch.length;
+      bar.update(sent);
+      inFlight.delete(p);
+    });
+    inFlight.add(p);
+    if (inFlight.size >= 4) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  bar.stop();
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the API server (embedded chDB + SQLite unless CLICKHOUSE_URL / DATABASE_URL are set)')
+    .option('--demo', 'load demo data into an empty store and print an admin token for the demo team')
+    .option('--demo-events <n>', 'number of demo events', String(DEMO_EVENTS))
+    .action(async (opts: { demo?: boolean; demoEvents: string }) => {
+      const config = loadConfig();
+      let ready = false;
+      const services = await openServices(config);
+      const app = await buildServer(services, { logLevel: config.logLevel, isReady: () => ready });
+      let closing = false;
+      const shutdown = async (signal: string) => {
+        if (closing) return;
+        closing = true;
+        app.log.info({ signal }, 'shutting down: finishing requests and flushing accepted events');
+        await app.close();
+        await services.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void shutdown('SIGINT'));
+      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+      await app.listen({ port: config.port, host: config.host });
+      ready = true;
+      const url = `http://localhost:${config.port}`;
+      const lines = [`Chatlayer Analytics is running at ${url}`, `  API docs:  ${url}/docs`];
+      if (opts.demo) {
+        const teamId = demoTeamIds({ events: 0, days: 30, bots: 3, teams: 1 })[0] ?? 'demo-team';
+        const token = await demoToken(services, teamId);
+        const [row] = await (
+          await services.ch.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
+        ).json<{ n: number }>();
+        if (Number(row?.n ?? 0) === 0) await loadDemo(services, teamId, Number(opts.demoEvents));
+        const bots = await services.bots.botsOfTeam(teamId);
+        lines.push(`  Team:      ${teamId} (bots: ${bots.join(', ')})`);
+        lines.push(`  Token:     ${token}`);
+        lines.push(
+          `  Try:       curl -H 'Authorization: Bearer ${token}' '${url}/v1/bots/${bots[0] ?? 'BOT'}/conversations?version=LIVE&start_time=${new Date(Date.now() - 7 * 864e5).toISOString().slice(0, 10)}&end_time=${new Date(Date.now() + 864e5).toISOString().slice(0, 10)}&bucket=1d'`,
+        );
+      } else {
+        lines.push('  Create a token: npx chatlayer-analytics token create --team TEAM --scopes read,ingest,admin');
+      }
+      process.stdout.write(`\n${lines.join('\n')}\n\n`);
+    });
+}

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+// The one place process.env is read. Every variable has a reason next to it.
+const booleanString = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+const envSchema = z.object({
+  // HTTP port the API listens on.
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  // Address to bind; loopback-only deployments can narrow it.
+  HOST: z.string().default('0.0.0.0'),
+  // Where embedded stores keep their files (chDB under clickhouse/, SQLite control.db).
+  DATA_DIR: z.string().default('./data'),
+  // When set, analytics SQL goes to this ClickHouse server instead of embedded chDB.
+  CLICKHOUSE_URL: z.string().url().optional(),
+  // When set, control data (tokens, bots, subscriptions) lives in PostgreSQL instead of SQLite.
+  DATABASE_URL: z.string().optional(),
+  // Lets webhooks reach http:// and private/loopback addresses (tests, on-prem receivers).
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: booleanString,
+  // Retry schedule in seconds, comma separated (CONTRACT §5 default: 5s, 5m, 30m, 2h, 5h, 10h, 10h).
+  WEBHOOK_RETRY_SCHEDULE: z.string().default('5,300,1800,7200,18000,36000,36000'),
+  // Gap that ends a conversation (CONTRACT §2), in seconds.
+  SESSION_GAP_SECONDS: z.coerce.number().positive().default(900),
+  // Analytics query timeout in seconds; past it the API answers 504.
+  QUERY_TIMEOUT_SECONDS: z.coerce.number().positive().default(15),
+  // Log level for the HTTP server (fatal, error, warn, info, debug, trace, silent).
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  clickhouseUrl: string | undefined;
+  databaseUrl: string | undefined;
+  webhookAllowPrivateTargets: boolean;
+  webhookRetryScheduleSeconds: number[];
+  sessionGapMs: number;
+  queryTimeoutSeconds: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid environment: ${issues}`);
+  }
+  const e = parsed.data;
+  const schedule = e.WEBHOOK_RETRY_SCHEDULE.split(',').map((s) => Number(s.trim()));
+  if (schedule.some((n) => !Number.isFinite(n) || n < 0)) {
+    throw new ConfigError('invalid environment: WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds');
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    clickhouseUrl: e.CLICKHOUSE_URL,
+    databaseUrl: e.DATABASE_URL || undefined,
+    webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    webhookRetryScheduleSeconds: schedule,
+    sessionGapMs: e.SESSION_GAP_SECONDS * 1000,
+    queryTimeoutSeconds: e.QUERY_TIMEOUT_SECONDS,
+    logLevel: e.LOG_LEVEL,
+    ...overrides,
+  };
+}

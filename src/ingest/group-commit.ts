@@ -1,0 +1,147 @@
+import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import { RecentIds } from './dedupe.ts';
+import type { StoredEvent, ValidEvent } from './event.ts';
+import { EVENT_COLUMNS, toRow } from './rows.ts';
+import type { Sessionizer } from './sessionize.ts';
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+}
+
+interface Pending {
+  events: ValidEvent[];
+  resolve: (r: IngestResult) => void;
+  reject: (e: unknown) => void;
+}
+
+export type CommitListener = (events: readonly StoredEvent[]) => void;
+
+// A flush takes everything queued up to this many events; bigger inserts are cheaper
+// per row, and the cap bounds the memory and latency of one insert.
+const MAX_FLUSH_EVENTS = 200_000;
+
+/**
+ * Group commit: requests queue their validated events; one flush at a time dedupes,
+ * sessionizes and writes everything queued as a single insert, then answers each
+ * request. Serial flushes keep the ingest sequence and session state consistent.
+ */
+export class GroupCommitWriter {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private lastSeq = 0;
+  private readonly listeners: CommitListener[] = [];
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly recentIds: RecentIds,
+    private readonly sessionizer: Sessionizer,
+    lastSeq: number,
+  ) {
+    this.lastSeq = lastSeq;
+  }
+
+  onCommit(listener: CommitListener): void {
+    this.listeners.push(listener);
+  }
+
+  write(events: ValidEvent[]): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ events, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Resolves once everything queued so far is written (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) {
+      this.kick();
+      await this.flushing;
+    }
+  }
+
+  private kick(): void {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      this.kick();
+    });
+  }
+
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let n = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0] as Pending;
+      if (batch.length > 0 && n + next.events.length > MAX_FLUSH_EVENTS) break;
+      batch.push(next);
+      n += next.events.length;
+      this.queue.shift();
+    }
+    return batch;
+  }
+
+  private nextSeq(nowMs: number): number {
+    // Microsecond-scaled clock, never going back: monotonic across restarts too.
+    this.lastSeq = Math.max(this.lastSeq + 1, nowMs * 1000);
+    return this.lastSeq;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.takeBatch();
+    const nowMs = Date.now();
+    this.recentIds.expire(nowMs);
+    const stored: StoredEvent[] = [];
+    const results: IngestResult[] = [];
+    const seenNow = new Set<string>();
+    const fresh: ValidEvent[] = [];
+    for (const p of batch) {
+      let duplicates = 0;
+      for (const ev of p.events) {
+        if (ev.idSupplied) {
+          const key = RecentIds.key(ev.botId, ev.id);
+          if (seenNow.has(key) || this.recentIds.has(key, nowMs)) {
+            duplicates++;
+            continue;
+          }
+          seenNow.add(key);
+        }
+        fresh.push(ev);
+      }
+      results.push({ accepted: p.events.length - duplicates, duplicates });
+    }
+    try {
+      const changes = await this.sessionizer.assign(fresh);
+      for (const ev of fresh) {
+        const s = ev as StoredEvent;
+        s.seq = this.nextSeq(nowMs);
+        s.ingestedAtMs = nowMs;
+        stored.push(s);
+      }
+      if (stored.length > 0) {
+        await this.client.insert({
+          table: 'events',
+          columns: [...EVENT_COLUMNS],
+          values: stored.map(toRow),
+          format: 'JSONCompactEachRow',
+        });
+      }
+      // Durable now: only from here on does in-memory state reflect the batch.
+      this.sessionizer.commit(changes);
+      for (const key of seenNow) this.recentIds.add(key, nowMs);
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    batch.forEach((p, i) => {
+      p.resolve(results[i] as IngestResult);
+    });
+    for (const l of this.listeners) {
+      try {
+        l(stored);
+      } catch {
+        // A listener (webhook dispatcher) must not turn a stored batch into an error.
+      }
+    }
+  }
+}

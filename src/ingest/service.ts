@@ -1,0 +1,57 @@
+import { ApiError, GrpcCode } from '../api/errors.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { BotRegistry } from '../store/control/bots.ts';
+import type { GroupCommitWriter, IngestResult } from './group-commit.ts';
+import { MAX_EVENTS } from './parse.ts';
+import { validateEvents } from './validate.ts';
+
+/** Validate → tenancy → group commit. Transport-free: the HTTP route and the demo loader share it. */
+export class IngestService {
+  constructor(
+    private readonly bots: BotRegistry,
+    private readonly writer: GroupCommitWriter,
+  ) {}
+
+  async ingest(principal: Pick<Principal, 'teamId'>, raw: readonly unknown[]): Promise<IngestResult> {
+    if (raw.length > MAX_EVENTS) {
+      throw new ApiError(GrpcCode.RESOURCE_EXHAUSTED, `a request holds at most ${MAX_EVENTS} events`, {
+        status: 413,
+      });
+    }
+    const checked = validateEvents(raw);
+    if (!checked.ok) {
+      throw new ApiError(
+        GrpcCode.INVALID_ARGUMENT,
+        `${checked.errorCount} of ${raw.length} events are invalid; nothing was stored`,
+        { details: checked.errors },
+      );
+    }
+    const { events } = checked;
+    if (events.length === 0) return { accepted: 0, duplicates: 0 };
+    const botTeams = new Map<string, string>();
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      if (!ev) continue;
+      if (ev.teamId !== principal.teamId) {
+        throw new ApiError(
+          GrpcCode.PERMISSION_DENIED,
+          `event ${i} is for team "${ev.teamId}", which this token does not belong to; nothing was stored`,
+          { details: [{ index: i, reason: 'team_id does not match the token' }] },
+        );
+      }
+      botTeams.set(ev.botId, ev.teamId);
+    }
+    // Check every bot before claiming any, so a refused request registers nothing.
+    for (const [botId, teamId] of botTeams) {
+      const owner = await this.bots.ownerOf(botId);
+      if (owner !== undefined && owner !== teamId) throw botOfOtherTeam(botId);
+    }
+    for (const [botId, teamId] of botTeams) {
+      if ((await this.bots.claim(botId, teamId)) !== teamId) throw botOfOtherTeam(botId);
+    }
+    return this.writer.write(events);
+  }
+}
+
+const botOfOtherTeam = (botId: string): ApiError =>
+  new ApiError(GrpcCode.PERMISSION_DENIED, `bot "${botId}" belongs to another team; nothing was stored`);

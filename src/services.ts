@@ -1,0 +1,61 @@
+import path from 'node:path';
+import type { Config } from './config.ts';
+import { RecentIds } from './ingest/dedupe.ts';
+import { GroupCommitWriter } from './ingest/group-commit.ts';
+import { IngestService } from './ingest/service.ts';
+import { Sessionizer } from './ingest/sessionize.ts';
+import { type ClickHouseClient, createAnalyticsClient } from './store/clickhouse/client.ts';
+import { migrateAnalytics } from './store/clickhouse/migrate.ts';
+import { BotRegistry } from './store/control/bots.ts';
+import { type ControlDb, migrateControl, openControlDb } from './store/control/db.ts';
+
+/** Everything the handlers use, opened and migrated once at start. */
+export interface AppServices {
+  config: Config;
+  ch: ClickHouseClient;
+  db: ControlDb;
+  bots: BotRegistry;
+  writer: GroupCommitWriter;
+  ingest: IngestService;
+  /** Stops background work and closes the stores, after flushing accepted events. */
+  close(): Promise<void>;
+}
+
+export async function openServices(config: Config): Promise<AppServices> {
+  const ch = createAnalyticsClient({
+    url: config.clickhouseUrl,
+    dataDir: path.join(config.dataDir, 'clickhouse'),
+    queryTimeoutSeconds: config.queryTimeoutSeconds,
+  });
+  await migrateAnalytics(ch);
+  const db = openControlDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrateControl(db);
+
+  const nowMs = Date.now();
+  const recentIds = new RecentIds();
+  await recentIds.load(ch, nowMs);
+  const [stats] = await (
+    await ch.query({
+      query: 'SELECT count() AS n, max(seq) AS last_seq FROM events',
+      format: 'JSONEachRow',
+    })
+  ).json<{ n: number; last_seq: number }>();
+  const sessionizer = new Sessionizer(ch, config.sessionGapMs, Number(stats?.n ?? 0) === 0);
+  const writer = new GroupCommitWriter(ch, recentIds, sessionizer, Number(stats?.last_seq ?? 0));
+  const bots = new BotRegistry(db);
+  const ingest = new IngestService(bots, writer);
+
+  return {
+    config,
+    ch,
+    db,
+    bots,
+    writer,
+    ingest,
+    async close() {
+      await writer.drain();
+      await ch.close();
+      await db.destroy();
+    },
+  };
+}
