@@ -1,0 +1,65 @@
+/** One series of the API (`Serie`): values plus their sum, min, max and mean. */
+export interface Serie {
+  values: number[];
+  mean: number;
+  max: number;
+  min: number;
+  sum: number;
+}
+
+export interface SeriesData {
+  series: Serie[];
+  series_labels: string[];
+  x_values: string[];
+}
+
+export function serie(values: number[]): Serie {
+  if (values.length === 0) return { values, mean: 0, max: 0, min: 0, sum: 0 };
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  // Halves round up (CONTRACT §7: [4, 1] → 3), values are never negative.
+  return { values, mean: Math.floor(sum / values.length + 0.5), max, min, sum };
+}
+
+/** Fixed-label series (messages, users, …) in the given order. */
+export function fixedSeries(labels: readonly string[], values: number[][], xValues: string[]): SeriesData {
+  return { series: values.map(serie), series_labels: [...labels], x_values: xValues };
+}
+
+/**
+ * Series per group value or intent: ordered by sum desc, then label asc (CONTRACT §3);
+ * groups without data in range have no series.
+ */
+export function rankedSeries(byLabel: Map<string, number[]>, xValues: string[]): SeriesData {
+  const entries = [...byLabel.entries()]
+    .map(([label, values]) => ({ label, s: serie(values) }))
+    .filter((e) => e.s.sum > 0)
+    .sort((a, b) => b.s.sum - a.s.sum || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  return { series: entries.map((e) => e.s), series_labels: entries.map((e) => e.label), x_values: xValues };
+}
+
+/**
+ * Places (bucketStartMs, value) rows into a zero-filled array aligned with
+ * `bucketStarts`; rows outside the buckets are ignored.
+ */
+export function fillBuckets(
+  bucketStarts: readonly number[],
+  rows: Iterable<{ bucketMs: number; value: number }>,
+): number[] {
+  const index = new Map<number, number>();
+  bucketStarts.forEach((ms, i) => {
+    index.set(ms, i);
+  });
+  const values = new Array<number>(bucketStarts.length).fill(0);
+  for (const r of rows) {
+    const i = index.get(r.bucketMs);
+    if (i !== undefined) values[i] = (values[i] ?? 0) + r.value;
+  }
+  return values;
+}
