@@ -76,7 +76,13 @@ export function registerServe(program: Command): void {
         const [row] = await (
           await services.ch.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
         ).json<{ n: number }>();
-        if (Number(row?.n ?? 0) === 0) await loadDemo(services, teamId, Number(opts.demoEvents));
+        if (Number(row?.n ?? 0) === 0) {
+          const events = Number(opts.demoEvents);
+          process.stdout.write(`Loading ${events} demo events for team ${teamId} through the ingest pipeline…\n`);
+          const t0 = Date.now();
+          await loadDemo(services, teamId, events);
+          process.stdout.write(`Demo data loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s.\n`);
+        }
         const bots = await services.bots.botsOfTeam(teamId);
         lines.push(`  Team:      ${teamId} (bots: ${bots.join(', ')})`);
         lines.push(`  Token:     ${token}`);
