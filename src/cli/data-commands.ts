@@ -49,7 +49,15 @@ export function registerDataCommands(program: Command): void {
       const { postBatches } = await import('./http-ingest.ts');
       const bar = progressBar(opts.events, 'demo');
       const res = await postBatches(
-        generateDemo({ events: opts.events, days: opts.days, bots: opts.bots, seed: opts.seed, batchSize: 5000 }),
+        // Ids make a batch resent after a lost answer a counted duplicate, not a second copy.
+        generateDemo({
+          events: opts.events,
+          days: opts.days,
+          bots: opts.bots,
+          seed: opts.seed,
+          batchSize: 5000,
+          withIds: true,
+        }),
         { ...target, concurrency: opts.concurrency, onProgress: (sent: number) => bar.update(sent) },
       );
       bar.stop();
