@@ -105,7 +105,7 @@ const requestArb = fc.record({
   indexedPath: fc.boolean(),
   randomPath: fc.array(fc.constantFrom(...STEPS), { maxLength: 3 }),
 });
-type Req = fc.Infer<typeof requestArb>;
+type Req = typeof requestArb extends fc.Arbitrary<infer T> ? T : never;
 
 function baseQuery(r: Req, withVersion: boolean): Query {
   const q: Query = { start_time: r.startDay, end_time: r.endDay };
