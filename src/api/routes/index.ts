@@ -1,5 +1,6 @@
 import type { Handler } from '../context.ts';
 import { echoHandlers } from './echo.ts';
+import { flowHandlers } from './flows.ts';
 import { ingestHandlers } from './ingest.ts';
 
 /**
@@ -9,4 +10,5 @@ import { ingestHandlers } from './ingest.ts';
 export const operationHandlers: Record<string, Handler | undefined> = {
   ...echoHandlers,
   ...ingestHandlers,
+  ...flowHandlers,
 };

@@ -1,0 +1,95 @@
+/**
+ * SQL of the flow endpoints (CONTRACT §2 Flow/DROPOFF, §4, §7), shared by the
+ * service and the benchmark so both measure the same text.
+ *
+ * Every query starts from `conversations`: one row per conversation and insert
+ * block, whose `steps` groupArray state holds (ts, seq, step_id, step_type) of
+ * the conversation's step events. Rows are merged with GROUP BY conversation_id
+ * at read time (parts may be unmerged) and the steps sorted by (ts, seq), which
+ * is the contract's order "timestamp, ties by ingest order". No window function
+ * over raw events is needed: the per-conversation sequence is already there.
+ */
+
+/** Step id of the pseudo-node "the conversation ended here". */
+export const DROPOFF = 'DROPOFF';
+
+/**
+ * Conversations of one bot+version that STARTED in [start, end), filtered on
+ * their first event, with all their steps as `st` (sorted) and `ids` (step ids).
+ *
+ * `end_ts >= start` is a safe row prefilter: every partial row of a conversation
+ * that started at or after `start` ends at or after it. A filter on a row's
+ * start_ts is not (a long conversation's later rows start later), so the start
+ * condition is applied after the merge, in HAVING.
+ */
+export function flowConversationsSql(filterWhere: string): string {
+  return `
+    SELECT
+      conversation_id,
+      arraySort(x -> (x.1, x.2), groupArrayMerge(steps)) AS st,
+      arrayMap(x -> x.3, st) AS ids
+    FROM conversations
+    WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}
+      AND end_ts >= fromUnixTimestamp64Milli({start_ms:Int64})
+    GROUP BY conversation_id
+    HAVING min(start_ts) >= fromUnixTimestamp64Milli({start_ms:Int64})
+      AND min(start_ts) < fromUnixTimestamp64Milli({end_ms:Int64})
+      ${filterWhere}`;
+}
+
+/** Column expressions of the conversation's first-event channel and language (for filterSql). */
+export const FIRST_ATTR_COLS = {
+  channel: 'argMinMerge(first_attrs).1',
+  language: 'argMinMerge(first_attrs).2',
+};
+
+/**
+ * Path explorer: conversations whose step sequence starts with {path}, counted
+ * by the node right after the prefix, or DROPOFF when the sequence ends there.
+ * Conversations without any step have no flow and are left out.
+ */
+export function flowsSql(filterWhere: string): string {
+  return `
+    SELECT
+      if(length(ids) > {path_len:UInt32}, ids[{path_len:UInt32} + 1], '${DROPOFF}') AS id,
+      count() AS occurrences
+    FROM (${flowConversationsSql(filterWhere)})
+    WHERE length(ids) > 0
+      AND length(ids) >= {path_len:UInt32}
+      AND arraySlice(ids, 1, {path_len:UInt32}) = {path:Array(String)}
+    GROUP BY id
+    ORDER BY occurrences DESC, id ASC`;
+}
+
+/** Times the step ran, conversations with it, conversations whose last step it is. */
+export function flowStepDetailsSql(filterWhere: string): string {
+  return `
+    SELECT
+      toUInt64(sum(countEqual(ids, {step:String}))) AS message_count,
+      toUInt64(countIf(has(ids, {step:String}))) AS conversation_count,
+      toUInt64(countIf(length(ids) > 0 AND ids[-1] = {step:String})) AS drop_off_count
+    FROM (${flowConversationsSql(filterWhere)})
+    WHERE has(ids, {step:String})`;
+}
+
+/**
+ * Edges of a step, one per visit: `sources` = the step right before each visit
+ * (a first step has none), `targets` = the step right after it or DROPOFF after
+ * the last one. An edge is keyed by the neighbour's (step_id, step_type) as
+ * recorded on the neighbour's event.
+ */
+export function flowStepEdgesSql(filterWhere: string, direction: 'sources' | 'targets'): string {
+  const neighbours =
+    direction === 'sources'
+      ? `arrayMap(i -> (st[i - 1].3, st[i - 1].4),
+           arrayFilter(i -> i > 1 AND ids[i] = {step:String}, arrayEnumerate(ids)))`
+      : `arrayMap(i -> if(i < length(st), (st[i + 1].3, st[i + 1].4), ('${DROPOFF}', '${DROPOFF}')),
+           arrayFilter(i -> ids[i] = {step:String}, arrayEnumerate(ids)))`;
+  return `
+    SELECT e.1 AS id, e.2 AS type, count() AS count
+    FROM (${flowConversationsSql(filterWhere)})
+    ARRAY JOIN ${neighbours} AS e
+    WHERE has(ids, {step:String})
+    GROUP BY id, type
+    ORDER BY count DESC, id ASC, type ASC`;
+}
