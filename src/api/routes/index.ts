@@ -1,6 +1,7 @@
 import type { Handler } from '../context.ts';
 import { echoHandlers } from './echo.ts';
 import { ingestHandlers } from './ingest.ts';
+import { teamUsageHandlers } from './team-usage.ts';
 
 /**
  * operationId → handler. Operations of the OpenAPI document without an entry here
@@ -9,4 +10,5 @@ import { ingestHandlers } from './ingest.ts';
 export const operationHandlers: Record<string, Handler | undefined> = {
   ...echoHandlers,
   ...ingestHandlers,
+  ...teamUsageHandlers,
 };
