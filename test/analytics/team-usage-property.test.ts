@@ -219,7 +219,7 @@ test('invariants: grouped series sum to the total per bucket; 1m buckets sum to 
           const months = await call(op, team, token, { ...range, bucket: '1m' });
           assert.equal(months.data.x_values.length, 2);
           const secondMonth = months.data.x_values[1] as string;
-          const split = days.data.x_values.findIndex((x) => x === secondMonth);
+          const split = days.data.x_values.indexOf(secondMonth);
           assert.ok(split > 0, `${secondMonth} is a day bucket`);
           days.data.series.forEach((s, k) => {
             const add = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
