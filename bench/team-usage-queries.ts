@@ -8,7 +8,7 @@
  */
 
 import { parseFilters, parseList } from '../src/analytics/sql.ts';
-import { GROUP_COLUMN, parseGroupBy, type TeamGroupField } from '../src/analytics/team-group-by.ts';
+import { FIRST_EVENT_FIELDS, parseGroupBy, type TeamGroupField } from '../src/analytics/team-group-by.ts';
 import { KNOWLEDGE_BASE_BUCKETS, TEAM_CONVERSATION_BUCKETS, VOICE_BUCKETS } from '../src/analytics/team-usage.ts';
 import {
   type BuiltQuery,
@@ -85,7 +85,7 @@ function pgTeamConversations(team: string, range: TimeRange, fields: readonly Te
   const first = (col: string) => `(array_agg(${col} ORDER BY ts, seq))[1] AS ${col}`;
   const bucket = pgBucket(range, 's', values);
   const inRange = pgRange(range, 's', values);
-  const groupCols = fields.map((f) => (GROUP_COLUMN[f].startsWith('fa.') ? f : f === 'bot_version' ? 'version' : f));
+  const groupCols = fields.map((f) => (FIRST_EVENT_FIELDS.includes(f) ? f : f === 'bot_version' ? 'version' : f));
   const text = `
 WITH conv AS (
   SELECT team_id, bot_id, version, conversation_id,

@@ -14,24 +14,27 @@ export type TeamGroupField = (typeof TEAM_GROUP_FIELDS)[number];
 
 /**
  * Column of the per-conversation subquery that holds each field. Only these fixed
- * names are ever spliced into SQL; the request's text never is.
- * `fa` is the conversation's first-event tuple (channel, language, campaign id,
- * campaign source); campaign fields are '' when the first event had none
- * (CONTRACT §7: missing campaign fields group as the empty string).
+ * names are ever spliced into SQL; the request's text never is. The first_* columns
+ * are the conversation's first-event attributes; campaign fields are '' when the
+ * first event had none (CONTRACT §7: missing campaign fields group as the empty string).
  */
 export const GROUP_COLUMN: Record<TeamGroupField, string> = {
   bot_id: 'toString(bot_id)',
   bot_version: 'toString(version)',
   team_id: 'toString(team_id)',
-  channel_type: 'fa.1',
-  language: 'fa.2',
-  campaign_id: 'fa.3',
-  campaign_source: 'fa.4',
+  channel_type: 'first_channel_type',
+  language: 'first_language',
+  campaign_id: 'first_campaign_id',
+  campaign_source: 'first_campaign_source',
 };
 
-/** Fields that need the conversation's first-event attributes (an argMin merge). */
-export const needsFirstAttrs = (fields: readonly TeamGroupField[]): boolean =>
-  fields.some((f) => GROUP_COLUMN[f].startsWith('fa.'));
+/** Fields taken from the conversation's first event (argMin by its (ts, seq) key). */
+export const FIRST_EVENT_FIELDS: readonly TeamGroupField[] = [
+  'channel_type',
+  'language',
+  'campaign_id',
+  'campaign_source',
+];
 
 /**
  * `group_by`: a comma list of distinct known fields, in the order that labels join

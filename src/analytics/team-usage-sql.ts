@@ -4,7 +4,7 @@
  * server-side parameter; only fixed column names are spliced in.
  */
 import { bucketStartSql, type Filters, filterSql, IN_RANGE, rangeParams } from './sql.ts';
-import { GROUP_COLUMN, needsFirstAttrs, type TeamGroupField } from './team-group-by.ts';
+import { FIRST_EVENT_FIELDS, GROUP_COLUMN, type TeamGroupField } from './team-group-by.ts';
 import type { TimeRange } from './time-range.ts';
 
 export interface BuiltQuery {
@@ -15,23 +15,22 @@ export interface BuiltQuery {
 /**
  * Billable conversations (CONTRACT §2, §7): conversations of the team (both versions)
  * that STARTED in range and have at least one user message anywhere, also after
- * end_time. Rows of `conversations` are partial per insert block, so each
- * conversation is first merged (GROUP BY bot, version, id: a supplied id is scoped to
- * its bot and version) and only then judged on its true start.
+ * end_time. Rows of `team_conversations` (migration 040) are partial, one per insert
+ * block, so each conversation is first merged (GROUP BY bot, version, id: a supplied
+ * id is scoped to its bot and version) and only then judged on its true start; its
+ * first-event fields come from the row with the smallest (ts, seq) key.
  *
  * No row is dropped before the merge: dropping rows that end before start_time
  * would make a conversation that began before the range, and whose later rows sit in
- * another part, look as if it started in range. The first-event attributes, the
- * costly state, are merged only over rows ending at or after start_time: a
- * conversation that really starts in range has no other rows, so its value is exact,
- * and any other conversation is discarded by HAVING.
+ * another block, look as if it started in range (likewise rows starting after
+ * end_time hold user messages that count).
  *
  * Result rows: bucket_ms, g0..g(n-1) (group values in group_by order), n.
  */
 export function teamConversationsSql(team: string, range: TimeRange, fields: readonly TeamGroupField[]): BuiltQuery {
-  const firstAttrs = needsFirstAttrs(fields)
-    ? ',\n      argMinMergeIf(first_attrs, end_ts >= fromUnixTimestamp64Milli({start_ms:Int64})) AS fa'
-    : '';
+  const firstCols = FIRST_EVENT_FIELDS.filter((f) => fields.includes(f)).map(
+    (f) => `,\n      argMin(${f}, first_key) AS first_${f}`,
+  );
   const groupCols = fields.map((f, i) => `${GROUP_COLUMN[f]} AS g${i}`);
   const groupNames = fields.map((_, i) => `g${i}`);
   const query = `
@@ -39,8 +38,8 @@ SELECT ${[`${bucketStartSql(range, 's')} AS bucket_ms`, ...groupCols, 'count() A
 FROM (
   SELECT team_id, bot_id, version, conversation_id,
       min(start_ts) AS s,
-      sum(user_messages) AS um${firstAttrs}
-  FROM conversations
+      sum(user_messages) AS um${firstCols.join('')}
+  FROM team_conversations
   WHERE team_id = {team:String}
   GROUP BY team_id, bot_id, version, conversation_id
   HAVING ${IN_RANGE('s')} AND um > 0
