@@ -44,7 +44,8 @@ function groupValue(c: Conversation, f: TeamGroupField): string {
 
 /**
  * Decisions: group_by items are trimmed, empty items dropped (so `group_by=`
- * means no grouping); a field listed twice appears twice in the label.
+ * means no grouping). A field listed twice is invalid (issue 6: 400 naming
+ * group_by), so the reference rejects it like an unknown field.
  */
 function groupFields(q: Query): TeamGroupField[] {
   const raw = one(q, 'group_by') ?? '';
@@ -55,6 +56,10 @@ function groupFields(q: Query): TeamGroupField[] {
     .map((s) => {
       const f = TEAM_GROUP_FIELDS.find((x) => x === s);
       if (f === undefined) throw new Error(`bad group_by field ${s}`);
+      return f;
+    })
+    .map((f, i, all) => {
+      if (all.indexOf(f) !== i) throw new Error(`repeated group_by field ${f}`);
       return f;
     });
 }

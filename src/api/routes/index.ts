@@ -2,6 +2,7 @@ import type { Handler } from '../context.ts';
 import { echoHandlers } from './echo.ts';
 import { flowHandlers } from './flows.ts';
 import { ingestHandlers } from './ingest.ts';
+import { teamUsageHandlers } from './team-usage.ts';
 
 /**
  * operationId → handler. Operations of the OpenAPI document without an entry here
@@ -11,4 +12,5 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   ...echoHandlers,
   ...ingestHandlers,
   ...flowHandlers,
+  ...teamUsageHandlers,
 };

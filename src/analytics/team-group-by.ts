@@ -1,0 +1,62 @@
+import { badParam } from '../api/errors.ts';
+
+/** The seven `group_by` fields of Analytics_GetTeamConversationsUsage (CONTRACT §4). */
+export const TEAM_GROUP_FIELDS = [
+  'bot_id',
+  'bot_version',
+  'team_id',
+  'channel_type',
+  'language',
+  'campaign_id',
+  'campaign_source',
+] as const;
+export type TeamGroupField = (typeof TEAM_GROUP_FIELDS)[number];
+
+/**
+ * Column of the per-conversation subquery that holds each field. Only these fixed
+ * names are ever spliced into SQL; the request's text never is. The first_* columns
+ * are the conversation's first-event attributes; campaign fields are '' when the
+ * first event had none (CONTRACT §7: missing campaign fields group as the empty string).
+ */
+export const GROUP_COLUMN: Record<TeamGroupField, string> = {
+  bot_id: 'toString(bot_id)',
+  bot_version: 'toString(version)',
+  team_id: 'toString(team_id)',
+  channel_type: 'first_channel_type',
+  language: 'first_language',
+  campaign_id: 'first_campaign_id',
+  campaign_source: 'first_campaign_source',
+};
+
+/** Fields taken from the conversation's first event (argMin by its (ts, seq) key). */
+export const FIRST_EVENT_FIELDS: readonly TeamGroupField[] = [
+  'channel_type',
+  'language',
+  'campaign_id',
+  'campaign_source',
+];
+
+/**
+ * `group_by`: a comma list of distinct known fields, in the order that labels join
+ * them. Items are trimmed and empty items dropped (`group_by=` = no grouping). An
+ * unknown or repeated field is a 400 naming `group_by` (issue 6): a repeated field
+ * would only duplicate label parts, so it is taken as a client mistake. A repeated
+ * parameter takes its first value, like every scalar parameter.
+ */
+export function parseGroupBy(value: unknown): TeamGroupField[] {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw === null) return [];
+  if (typeof raw !== 'string') throw badParam('group_by', 'must be a comma-separated list');
+  const fields: TeamGroupField[] = [];
+  for (const item of raw.split(',')) {
+    const name = item.trim();
+    if (name === '') continue;
+    const field = TEAM_GROUP_FIELDS.find((f) => f === name);
+    if (field === undefined) {
+      throw badParam('group_by', `unknown field "${name}"; allowed: ${TEAM_GROUP_FIELDS.join(', ')}`);
+    }
+    if (fields.includes(field)) throw badParam('group_by', `field "${name}" is listed more than once`);
+    fields.push(field);
+  }
+  return fields;
+}

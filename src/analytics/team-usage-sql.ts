@@ -1,0 +1,85 @@
+/**
+ * ClickHouse SQL of the three team-usage endpoints, as pure builders so the HTTP
+ * handlers and the benchmark run the very same text. Every value travels as a
+ * server-side parameter; only fixed column names are spliced in.
+ */
+import { bucketStartSql, type Filters, filterSql, IN_RANGE, rangeParams } from './sql.ts';
+import { FIRST_EVENT_FIELDS, GROUP_COLUMN, type TeamGroupField } from './team-group-by.ts';
+import type { TimeRange } from './time-range.ts';
+
+export interface BuiltQuery {
+  query: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * Billable conversations (CONTRACT §2, §7): conversations of the team (both versions)
+ * that STARTED in range and have at least one user message anywhere, also after
+ * end_time. Rows of `team_conversations` (migration 040) are partial, one per insert
+ * block, so each conversation is first merged (GROUP BY bot, version, id: a supplied
+ * id is scoped to its bot and version) and only then judged on its true start; its
+ * first-event fields come from the row with the smallest (ts, seq) key.
+ *
+ * No row is dropped before the merge: dropping rows that end before start_time
+ * would make a conversation that began before the range, and whose later rows sit in
+ * another block, look as if it started in range (likewise rows starting after
+ * end_time hold user messages that count).
+ *
+ * Result rows: bucket_ms, g0..g(n-1) (group values in group_by order), n.
+ */
+export function teamConversationsSql(team: string, range: TimeRange, fields: readonly TeamGroupField[]): BuiltQuery {
+  const firstCols = FIRST_EVENT_FIELDS.filter((f) => fields.includes(f)).map(
+    (f) => `,\n      argMin(${f}, first_key) AS first_${f}`,
+  );
+  const groupCols = fields.map((f, i) => `${GROUP_COLUMN[f]} AS g${i}`);
+  const groupNames = fields.map((_, i) => `g${i}`);
+  const query = `
+SELECT ${[`${bucketStartSql(range, 's')} AS bucket_ms`, ...groupCols, 'count() AS n'].join(', ')}
+FROM (
+  SELECT team_id, bot_id, version, conversation_id,
+      min(start_ts) AS s,
+      sum(user_messages) AS um${firstCols.join('')}
+  FROM team_conversations
+  WHERE team_id = {team:String}
+  GROUP BY team_id, bot_id, version, conversation_id
+  HAVING ${IN_RANGE('s')} AND um > 0
+)
+GROUP BY ${['bucket_ms', ...groupNames].join(', ')}`;
+  return { query, params: { ...rangeParams(range), team } };
+}
+
+/**
+ * Voice minutes (CONTRACT §2): every voice_call of the team (both versions) whose own
+ * timestamp is in range counts ceil(duration_seconds / 60) minutes; a 0 s call is 0.
+ * Only `language` filters here (the seed has no channel_type on this endpoint).
+ */
+export function voiceMinutesSql(team: string, range: TimeRange, languages: readonly string[]): BuiltQuery {
+  const filter = filterSql(
+    { channelTypes: [], languages: [...languages] },
+    { channel: 'channel_type', language: 'language' },
+  );
+  const query = `
+SELECT ${bucketStartSql(range, 'ts')} AS bucket_ms, toUInt64(sum(toUInt64(ceil(duration_seconds / 60)))) AS n
+FROM events
+WHERE team_id = {team:String} AND type = 'voice_call' AND ${IN_RANGE('ts')}${filter.sql}
+GROUP BY bucket_ms`;
+  return { query, params: { ...rangeParams(range), ...filter.params, team } };
+}
+
+/**
+ * Knowledge-base usage: kb_query events of the team (both versions) by their own
+ * timestamp, channel_type and language, split by the event's `answered` flag. (The
+ * aliases differ from the column: ClickHouse would substitute an alias named
+ * `answered` into countIf.)
+ */
+export function knowledgeBaseSql(team: string, range: TimeRange, filters: Filters): BuiltQuery {
+  const filter = filterSql(filters, { channel: 'channel_type', language: 'language' });
+  const query = `
+SELECT ${bucketStartSql(range, 'ts')} AS bucket_ms,
+    toUInt64(countIf(answered = 1)) AS n_answered,
+    toUInt64(countIf(answered = 0)) AS n_unanswered
+FROM events
+WHERE team_id = {team:String} AND type = 'kb_query' AND ${IN_RANGE('ts')}${filter.sql}
+GROUP BY bucket_ms`;
+  return { query, params: { ...rangeParams(range), ...filter.params, team } };
+}

@@ -1,0 +1,98 @@
+/**
+ * Team usage (CONTRACT §2, §4, §7): billable conversations, voice minutes and
+ * knowledge-base usage of all the team's bots, both versions. These are invoiced
+ * numbers: every count comes straight from one exact SQL aggregate, grouped labels are
+ * assembled here so series always add up to the ungrouped total.
+ */
+import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import { fillBuckets, fixedSeries, rankedSeries, type SeriesData } from './series.ts';
+import { parseFilters, parseList } from './sql.ts';
+import { parseGroupBy } from './team-group-by.ts';
+import { type BuiltQuery, knowledgeBaseSql, teamConversationsSql, voiceMinutesSql } from './team-usage-sql.ts';
+import { type Bucket, parseTimeRange } from './time-range.ts';
+
+export const TEAM_CONVERSATION_BUCKETS: readonly Bucket[] = ['1d', '1w', '1m'];
+export const VOICE_BUCKETS: readonly Bucket[] = ['1h', '1d', '1w'];
+export const KNOWLEDGE_BASE_BUCKETS: readonly Bucket[] = ['1d', '1w', '1m'];
+
+type Query = Record<string, unknown>;
+type Row = Record<string, string | number>;
+
+async function rows(ch: ClickHouseClient, q: BuiltQuery, signal?: AbortSignal): Promise<Row[]> {
+  const result = await ch.query({
+    query: q.query,
+    query_params: q.params,
+    format: 'JSONEachRow',
+    ...(signal ? { abort_signal: signal } : {}),
+  });
+  return result.json<Row>();
+}
+
+const num = (v: string | number | undefined): number => Number(v ?? 0);
+
+/** GET /v1/teams/{team_id}/conversations */
+export async function teamConversationsUsage(
+  ch: ClickHouseClient,
+  team: string,
+  query: Query,
+  signal?: AbortSignal,
+): Promise<SeriesData> {
+  const range = parseTimeRange(query, { buckets: TEAM_CONVERSATION_BUCKETS });
+  const fields = parseGroupBy(query.group_by);
+  const result = await rows(ch, teamConversationsSql(team, range, fields), signal);
+  if (fields.length === 0) {
+    const values = fillBuckets(
+      range.bucketStarts,
+      result.map((r) => ({ bucketMs: num(r.bucket_ms), value: num(r.n) })),
+    );
+    return fixedSeries(['conversations'], [values], range.labels);
+  }
+  // Labels are joined after the query: two value tuples that join to the same text
+  // (a value holding '|') are one series, so the series still sum to the total.
+  const byLabel = new Map<string, { bucketMs: number; value: number }[]>();
+  for (const r of result) {
+    const label = fields.map((_, i) => String(r[`g${i}`] ?? '')).join('|');
+    let list = byLabel.get(label);
+    if (!list) {
+      list = [];
+      byLabel.set(label, list);
+    }
+    list.push({ bucketMs: num(r.bucket_ms), value: num(r.n) });
+  }
+  const series = new Map<string, number[]>();
+  for (const [label, list] of byLabel) series.set(label, fillBuckets(range.bucketStarts, list));
+  return rankedSeries(series, range.labels);
+}
+
+/** GET /v1/teams/{team_id}/voice_minutes */
+export async function voiceMinutes(
+  ch: ClickHouseClient,
+  team: string,
+  query: Query,
+  signal?: AbortSignal,
+): Promise<SeriesData> {
+  const range = parseTimeRange(query, { buckets: VOICE_BUCKETS });
+  const result = await rows(ch, voiceMinutesSql(team, range, parseList(query.language)), signal);
+  const values = fillBuckets(
+    range.bucketStarts,
+    result.map((r) => ({ bucketMs: num(r.bucket_ms), value: num(r.n) })),
+  );
+  return fixedSeries(['voice_minutes'], [values], range.labels);
+}
+
+/** GET /v1beta1/teams/{team_id}/knowledge_base */
+export async function knowledgeBaseUsage(
+  ch: ClickHouseClient,
+  team: string,
+  query: Query,
+  signal?: AbortSignal,
+): Promise<SeriesData> {
+  const range = parseTimeRange(query, { buckets: KNOWLEDGE_BASE_BUCKETS, bucketRequired: true });
+  const result = await rows(ch, knowledgeBaseSql(team, range, parseFilters(query)), signal);
+  const pick = (col: string) =>
+    fillBuckets(
+      range.bucketStarts,
+      result.map((r) => ({ bucketMs: num(r.bucket_ms), value: num(r[col]) })),
+    );
+  return fixedSeries(['answered', 'unanswered'], [pick('n_answered'), pick('n_unanswered')], range.labels);
+}
