@@ -10,27 +10,28 @@
  * over raw events is needed: the per-conversation sequence is already there.
  */
 
+import { startedInRangeCandidates } from './sql.ts';
+
 /** Step id of the pseudo-node "the conversation ended here". */
 export const DROPOFF = 'DROPOFF';
 
 /**
  * Conversations of one bot+version that STARTED in [start, end), filtered on
  * their first event, with all their steps as `st` (sorted) and `ids` (step ids).
- *
- * `end_ts >= start` is a safe row prefilter: every partial row of a conversation
- * that started at or after `start` ends at or after it. A filter on a row's
- * start_ts is not (a long conversation's later rows start later), so the start
- * condition is applied after the merge, in HAVING.
+ * Rows are narrowed to candidate conversations exactly (see
+ * startedInRangeCandidates), then every row of a candidate is merged and the start
+ * condition applied after the merge, in HAVING.
  */
 export function flowConversationsSql(filterWhere: string): string {
+  const key = 'team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}';
   return `
     SELECT
       conversation_id,
       arraySort(x -> (x.1, x.2), groupArrayMerge(steps)) AS st,
       arrayMap(x -> x.3, st) AS ids
     FROM conversations
-    WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}
-      AND end_ts >= fromUnixTimestamp64Milli({start_ms:Int64})
+    WHERE ${key}
+      AND ${startedInRangeCandidates('conversations', key, 'conversation_id')}
     GROUP BY conversation_id
     HAVING min(start_ts) >= fromUnixTimestamp64Milli({start_ms:Int64})
       AND min(start_ts) < fromUnixTimestamp64Milli({end_ms:Int64})
