@@ -44,6 +44,35 @@ export interface SubscriptionsTable {
   status: string;
   created_at: string;
   deleted_at: string | null;
+  /** Last events.seq handed to the delivery queue (bigint: a string from PostgreSQL). */
+  cursor_seq: number | string;
+  /** Epoch ms of the first failure since the last success. */
+  failing_since: number | string | null;
+  status_reason: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  subscription_id: string;
+  event_seq: number | string;
+  /** The exact JSON body sent on every attempt. */
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number | string;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  subscription_id: string;
+  delivery_id: string;
+  attempt: number;
+  attempted_at: number | string;
+  status_code: number;
+  error: string;
+  duration_ms: number;
 }
 
 export interface KeyValueTable {
@@ -58,4 +87,6 @@ export interface ControlDatabase {
   event_definitions: EventDefinitionsTable;
   subscriptions: SubscriptionsTable;
   kv: KeyValueTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
