@@ -22,6 +22,8 @@ const envSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_TARGETS: booleanString,
   // Retry schedule in seconds, comma separated (CONTRACT §5 default: 5s, 5m, 30m, 2h, 5h, 10h, 10h).
   WEBHOOK_RETRY_SCHEDULE: z.string().default('5,300,1800,7200,18000,36000,36000'),
+  // Concurrent deliveries per target origin, so one slow receiver cannot take every slot.
+  WEBHOOK_TARGET_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   // Gap that ends a conversation (CONTRACT §2), in seconds.
   SESSION_GAP_SECONDS: z.coerce.number().positive().default(900),
   // Analytics query timeout in seconds; past it the API answers 504.
@@ -38,6 +40,7 @@ export interface Config {
   databaseUrl: string | undefined;
   webhookAllowPrivateTargets: boolean;
   webhookRetryScheduleSeconds: number[];
+  webhookTargetConcurrency: number;
   sessionGapMs: number;
   queryTimeoutSeconds: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -64,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: e.DATABASE_URL || undefined,
     webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     webhookRetryScheduleSeconds: schedule,
+    webhookTargetConcurrency: e.WEBHOOK_TARGET_CONCURRENCY,
     sessionGapMs: e.SESSION_GAP_SECONDS * 1000,
     queryTimeoutSeconds: e.QUERY_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { PageTokens } from './api/page-tokens.ts';
 import type { Config } from './config.ts';
 import { RecentIds } from './ingest/dedupe.ts';
 import { GroupCommitWriter } from './ingest/group-commit.ts';
@@ -8,6 +9,9 @@ import { type ClickHouseClient, createAnalyticsClient } from './store/clickhouse
 import { migrateAnalytics } from './store/clickhouse/migrate.ts';
 import { BotRegistry } from './store/control/bots.ts';
 import { type ControlDb, migrateControl, openControlDb } from './store/control/db.ts';
+import { DeliveryStore } from './webhooks/delivery-store.ts';
+import { WebhookDispatcher } from './webhooks/dispatcher.ts';
+import { WebhookSender } from './webhooks/sender.ts';
 
 /** Everything the handlers use, opened and migrated once at start. */
 export interface AppServices {
@@ -17,6 +21,9 @@ export interface AppServices {
   bots: BotRegistry;
   writer: GroupCommitWriter;
   ingest: IngestService;
+  pageTokens: PageTokens;
+  deliveries: DeliveryStore;
+  dispatcher: WebhookDispatcher;
   /** Stops background work and closes the stores, after flushing accepted events. */
   close(): Promise<void>;
 }
@@ -44,6 +51,15 @@ export async function openServices(config: Config): Promise<AppServices> {
   const writer = new GroupCommitWriter(ch, recentIds, sessionizer, Number(stats?.last_seq ?? 0));
   const bots = new BotRegistry(db);
   const ingest = new IngestService(bots, writer);
+  const pageTokens = await PageTokens.open(db);
+  const deliveries = new DeliveryStore(db);
+  const dispatcher = new WebhookDispatcher(db, ch, deliveries, new WebhookSender(config.webhookAllowPrivateTargets), {
+    retryScheduleSeconds: config.webhookRetryScheduleSeconds,
+    perTargetConcurrency: config.webhookTargetConcurrency,
+  });
+  // Resumes pending deliveries and events past each cursor (a kill -9 left them there).
+  await dispatcher.start();
+  writer.onCommit((events) => dispatcher.onCommit(events));
 
   return {
     config,
@@ -52,8 +68,12 @@ export async function openServices(config: Config): Promise<AppServices> {
     bots,
     writer,
     ingest,
+    pageTokens,
+    deliveries,
+    dispatcher,
     async close() {
       await writer.drain();
+      await dispatcher.stop();
       await ch.close();
       await db.destroy();
     },

@@ -8,7 +8,7 @@ const BOT = 'bot-ev';
 let srv: TestServer;
 let token: string;
 
-const tracking = (over: Record<string, unknown>) => ({
+const tracking = (over: Record<string, unknown>): Record<string, unknown> => ({
   type: 'tracking',
   team_id: TEAM,
   bot_id: BOT,

@@ -1,7 +1,9 @@
 import type { Handler } from '../context.ts';
 import { echoHandlers } from './echo.ts';
+import { eventHandlers } from './events.ts';
 import { flowHandlers } from './flows.ts';
 import { ingestHandlers } from './ingest.ts';
+import { subscriptionHandlers } from './subscriptions.ts';
 import { teamUsageHandlers } from './team-usage.ts';
 
 /**
@@ -13,4 +15,6 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   ...ingestHandlers,
   ...flowHandlers,
   ...teamUsageHandlers,
+  ...eventHandlers,
+  ...subscriptionHandlers,
 };

@@ -1,0 +1,67 @@
+import {
+  deleteSubscription,
+  findSubscription,
+  insertSubscription,
+  listSubscriptions,
+  toOut,
+} from '../../webhooks/subscriptions.ts';
+import type { Handler } from '../context.ts';
+import { badParam, notFound } from '../errors.ts';
+import { parsePageSize } from '../page-tokens.ts';
+
+export const subscriptionHandlers: Record<string, Handler> = {
+  Analytics_ListSubscriptions: async ({ params, query, principal, services }) => {
+    const botId = params.bot_id as string;
+    const scope = `subs:${botId}`;
+    const pageSize = parsePageSize(query.page_size);
+    const after = services.pageTokens.open('page_token', query.page_token, scope);
+    const valid = Array.isArray(after) && after.length === 2 && after.every((x) => typeof x === 'string');
+    if (after !== undefined && !valid) throw badParam('page_token', 'is not a valid page token');
+    const [afterCreated, afterId] = (after ?? ['', '']) as [string, string];
+    const all = await listSubscriptions(services.db, principal.teamId, botId);
+    // Keyset on (created_at, id), the listing order.
+    const rest =
+      after === undefined
+        ? all
+        : all.filter((r) => r.created_at > afterCreated || (r.created_at === afterCreated && r.id > afterId));
+    const page = rest.slice(0, pageSize);
+    const last = page[page.length - 1];
+    return {
+      subscriptions: page.map(toOut),
+      next_page_token:
+        rest.length > pageSize && last ? services.pageTokens.seal(scope, [last.created_at, last.id]) : '',
+    };
+  },
+
+  Analytics_CreateSubscription: async ({ params, body, principal, services }) => {
+    const { row, secret, generated } = await insertSubscription(services.db, services.ch, {
+      teamId: principal.teamId,
+      botId: params.bot_id as string,
+      body,
+      allowPrivate: services.config.webhookAllowPrivateTargets,
+    });
+    services.dispatcher.add(row);
+    // The generated secret is shown this once (our addition to the response schema).
+    return { subscription: toOut(row), ...(generated ? { secret } : {}) };
+  },
+
+  Analytics_DeleteSubscription: async ({ params, principal, services }) => {
+    const id = params.subscription_id as string;
+    const deleted = await deleteSubscription(services.db, principal.teamId, params.bot_id as string, id);
+    if (!deleted) throw notFound(`subscription "${id}"`);
+    services.dispatcher.remove(id);
+    return {};
+  },
+
+  Analytics_ListDeliveries: async ({ params, query, principal, services }) => {
+    const id = params.subscription_id as string;
+    const sub = await findSubscription(services.db, principal.teamId, params.bot_id as string, id);
+    if (!sub) throw notFound(`subscription "${id}"`);
+    const pageSize = parsePageSize(query.page_size, 50, 500);
+    const [attempts, pending] = await Promise.all([
+      services.deliveries.recentAttempts(id, pageSize),
+      services.deliveries.pendingCount(id),
+    ]);
+    return { subscription: toOut(sub), status_reason: sub.status_reason, pending_deliveries: pending, attempts };
+  },
+};

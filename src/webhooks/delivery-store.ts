@@ -1,0 +1,168 @@
+import type { ControlDb } from '../store/control/db.ts';
+import type { NewDelivery } from './event-source.ts';
+
+export interface QueuedDelivery {
+  id: string;
+  payload: string;
+  attempts: number;
+}
+
+export interface AttemptResult {
+  deliveryId: string;
+  subscriptionId: string;
+  attempt: number;
+  attemptedAt: number;
+  statusCode: number;
+  error: string;
+  durationMs: number;
+  /** What happens to the delivery next. */
+  outcome: 'delivered' | 'retry' | 'failed';
+  nextAttemptAt: number;
+}
+
+export interface AttemptOut {
+  delivery_id: string;
+  attempt: number;
+  attempted_at: string;
+  status_code: number;
+  error: string;
+  duration_ms: number;
+  delivery_status: string;
+}
+
+/** Durable delivery queue and attempt log in the control store. */
+export class DeliveryStore {
+  constructor(private readonly db: ControlDb) {}
+
+  /**
+   * Enqueues deliveries and moves the subscription's cursor in one transaction: after a
+   * crash either both happened or neither, so a replayed scan enqueues what is missing.
+   */
+  async enqueue(subscriptionId: string, items: NewDelivery[], cursor: number, nowMs: number): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < items.length; i += 200) {
+        const chunk = items.slice(i, i + 200);
+        await tx
+          .insertInto('webhook_deliveries')
+          .values(
+            chunk.map((d) => ({
+              id: d.id,
+              subscription_id: subscriptionId,
+              event_seq: d.seq,
+              payload: d.payload,
+              status: 'pending',
+              attempts: 0,
+              next_attempt_at: nowMs,
+              created_at: nowMs,
+              updated_at: nowMs,
+            })),
+          )
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      await tx.updateTable('subscriptions').set({ cursor_seq: cursor }).where('id', '=', subscriptionId).execute();
+    });
+  }
+
+  async due(subscriptionId: string, nowMs: number, limit: number): Promise<QueuedDelivery[]> {
+    return this.db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'payload', 'attempts'])
+      .where('subscription_id', '=', subscriptionId)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', nowMs)
+      .orderBy('next_attempt_at')
+      .orderBy('event_seq')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Earliest pending attempt time of a subscription, for its wake-up timer. */
+  async nextDue(subscriptionId: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => eb.fn.min('next_attempt_at').as('t'))
+      .where('subscription_id', '=', subscriptionId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
+  }
+
+  /** Records a batch of attempt results in one transaction (one fsync for many deliveries). */
+  async record(results: AttemptResult[]): Promise<void> {
+    if (results.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const r of results) {
+        await tx
+          .updateTable('webhook_deliveries')
+          .set({
+            status: r.outcome === 'retry' ? 'pending' : r.outcome,
+            attempts: r.attempt,
+            next_attempt_at: r.nextAttemptAt,
+            updated_at: r.attemptedAt,
+          })
+          .where('id', '=', r.deliveryId)
+          .execute();
+      }
+      for (let i = 0; i < results.length; i += 200) {
+        await tx
+          .insertInto('webhook_attempts')
+          .values(
+            results.slice(i, i + 200).map((r) => ({
+              id: `${r.deliveryId}:${r.attempt}`,
+              subscription_id: r.subscriptionId,
+              delivery_id: r.deliveryId,
+              attempt: r.attempt,
+              attempted_at: r.attemptedAt,
+              status_code: r.statusCode,
+              error: r.error,
+              duration_ms: r.durationMs,
+            })),
+          )
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+    });
+  }
+
+  async recentAttempts(subscriptionId: string, limit: number): Promise<AttemptOut[]> {
+    const rows = await this.db
+      .selectFrom('webhook_attempts as a')
+      .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
+      .select(['a.delivery_id', 'a.attempt', 'a.attempted_at', 'a.status_code', 'a.error', 'a.duration_ms', 'd.status'])
+      .where('a.subscription_id', '=', subscriptionId)
+      .orderBy('a.attempted_at', 'desc')
+      .orderBy('a.id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      delivery_id: r.delivery_id,
+      attempt: r.attempt,
+      attempted_at: new Date(Number(r.attempted_at)).toISOString(),
+      status_code: r.status_code,
+      error: r.error,
+      duration_ms: r.duration_ms,
+      delivery_status: r.status,
+    }));
+  }
+
+  async pendingCount(subscriptionId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('subscription_id', '=', subscriptionId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Drops finished deliveries and attempts older than `beforeMs` (the log is for recent history). */
+  async prune(beforeMs: number): Promise<void> {
+    await this.db.deleteFrom('webhook_attempts').where('attempted_at', '<', beforeMs).execute();
+    await this.db
+      .deleteFrom('webhook_deliveries')
+      .where('status', '!=', 'pending')
+      .where('updated_at', '<', beforeMs)
+      .execute();
+  }
+}

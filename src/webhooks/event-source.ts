@@ -1,0 +1,110 @@
+import crypto from 'node:crypto';
+import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import { CANONICAL_TYPE, EVENT_TYPE_SOURCES } from './subscriptions.ts';
+
+/** A subscription as the dispatcher needs it to read matching events. */
+export interface SourceSpec {
+  id: string;
+  teamId: string;
+  botId: string;
+  eventType: string;
+  eventNames: string[];
+}
+
+export interface NewDelivery {
+  id: string;
+  seq: number;
+  payload: string;
+}
+
+interface Row {
+  seq: number;
+  id: string;
+  type: string;
+  ts_ms: number;
+  version: string;
+  user_id: string;
+  conversation_id: string;
+  channel_type: string;
+  channel_id: string;
+  language: string;
+  direction: string;
+  kind: string;
+  intent: string;
+  has_intent: number;
+  confidence: number | null;
+  step_id: string;
+  step_type: string;
+  event_name: string;
+  attributes: string;
+}
+
+/** Deterministic message id: a replayed scan produces the same webhook-id for the same event. */
+export const messageId = (subscriptionId: string, seq: number): string =>
+  `msg_${crypto.createHash('sha256').update(`${subscriptionId}:${seq}`).digest('hex').slice(0, 26)}`;
+
+function dataOf(r: Row, botId: string): Record<string, unknown> {
+  const common = {
+    id: r.id,
+    bot_id: botId,
+    version: r.version,
+    user_id: r.user_id,
+    channel_id: r.channel_id,
+    channel_type: r.channel_type,
+    conversation_id: r.conversation_id,
+  };
+  const timestamp = new Date(Number(r.ts_ms)).toISOString();
+  if (r.type === 'tracking') return { ...common, event: r.event_name, attributes: r.attributes, timestamp };
+  if (r.type === 'step')
+    return { ...common, language: r.language, step_id: r.step_id, step_type: r.step_type, timestamp };
+  return {
+    ...common,
+    language: r.language,
+    direction: r.direction,
+    kind: r.kind,
+    intent: r.direction === 'user' && r.kind === 'text' ? (r.has_intent ? r.intent : null) : null,
+    confidence: r.confidence,
+    timestamp,
+  };
+}
+
+/**
+ * Matching events with seq > `afterSeq`, in seq order, as ready-to-send deliveries.
+ * The body is fixed at enqueue so every retry sends the same bytes under the same id.
+ */
+export async function readNewEvents(
+  ch: ClickHouseClient,
+  spec: SourceSpec,
+  afterSeq: number,
+  limit: number,
+): Promise<NewDelivery[]> {
+  const type = EVENT_TYPE_SOURCES[spec.eventType] ?? 'tracking';
+  const rs = await ch.query({
+    query: `SELECT seq, id, type, toUnixTimestamp64Milli(ts) AS ts_ms, version, user_id, conversation_id,
+                   channel_type, channel_id, language, direction, kind, intent, has_intent, confidence,
+                   step_id, step_type, event_name, attributes
+            FROM events
+            WHERE team_id = {team:String} AND bot_id = {bot:String} AND type = {type:String}
+              AND seq > {after:UInt64}
+              AND (length({names:Array(String)}) = 0 OR has({names:Array(String)}, event_name))
+            ORDER BY seq
+            LIMIT {limit:UInt32}`,
+    query_params: { team: spec.teamId, bot: spec.botId, type, after: afterSeq, names: spec.eventNames, limit },
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<Row>();
+  return rows.map((r) => {
+    const seq = Number(r.seq);
+    const id = messageId(spec.id, seq);
+    const payload = JSON.stringify({
+      id,
+      type: CANONICAL_TYPE[type],
+      version: 'v1',
+      subscription_id: spec.id,
+      bot_id: spec.botId,
+      timestamp: new Date(Number(r.ts_ms)).toISOString(),
+      data: dataOf(r, spec.botId),
+    });
+    return { id, seq, payload };
+  });
+}
