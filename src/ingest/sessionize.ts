@@ -108,8 +108,11 @@ export class Sessionizer {
     const bots = [...new Set([...missing.values()].map((e) => e.botId))];
     const users = [...new Set([...missing.values()].map((e) => e.userId))];
     const result = await this.client.query({
-      query: `SELECT bot_id, version, user_id, channel, conversation_id, start_ms, last_ms FROM (
-                SELECT bot_id, version, conversation_id, any(user_id) AS user_id,
+      // The inner aggregate is aliased `uid`, not `user_id`: ClickHouse resolves aliases in
+      // WHERE too, so `any(user_id) AS user_id` turned the user filter into an aggregate
+      // (ILLEGAL_AGGREGATION on the first ingest after a restart).
+      query: `SELECT bot_id, version, uid AS user_id, channel, conversation_id, start_ms, last_ms FROM (
+                SELECT bot_id, version, conversation_id, any(user_id) AS uid,
                        tupleElement(argMinMerge(first_attrs), 1) AS channel,
                        toUnixTimestamp64Milli(min(start_ts)) AS start_ms,
                        toUnixTimestamp64Milli(max(end_ts)) AS last_ms
