@@ -77,13 +77,14 @@ export class DeliveryStore {
       .execute();
   }
 
-  /** Earliest pending attempt time of a subscription, for its wake-up timer. */
-  async nextDue(subscriptionId: string): Promise<number | undefined> {
+  /** Earliest pending attempt time after `afterMs` of a subscription, for its wake-up timer. */
+  async nextDue(subscriptionId: string, afterMs: number): Promise<number | undefined> {
     const row = await this.db
       .selectFrom('webhook_deliveries')
       .select((eb) => eb.fn.min('next_attempt_at').as('t'))
       .where('subscription_id', '=', subscriptionId)
       .where('status', '=', 'pending')
+      .where('next_attempt_at', '>', afterMs)
       .executeTakeFirst();
     return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
   }

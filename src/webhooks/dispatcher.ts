@@ -157,7 +157,11 @@ export class WebhookDispatcher {
     if (this.stopped) return;
     this.ticks++;
     for (const s of this.subs.values()) {
-      if (this.ticks % RESCAN_EVERY_TICKS === 0) this.scan(s);
+      if (this.ticks % RESCAN_EVERY_TICKS === 0) {
+        // Safety net: rescan past the cursor and recheck the durable queue now and then.
+        this.scan(s);
+        s.backlog = true;
+      }
       if (s.buffer.length === 0) this.load(s);
     }
     if (this.ticks % PRUNE_EVERY_TICKS === 0) this.track(this.store.prune(Date.now() - KEEP_HISTORY_MS));
@@ -208,18 +212,26 @@ export class WebhookDispatcher {
     if (this.stopped || s.gone || s.loading || !s.backlog) return;
     s.loading = true;
     const limit = s.busy.size + 500;
+    const nowMs = Date.now();
     this.track(
       this.store
-        .due(s.spec.id, Date.now(), limit)
+        .due(s.spec.id, nowMs, limit)
         .then(async (rows) => {
-          s.backlog = rows.length === limit;
+          let capped = false;
           for (const r of rows) {
-            if (s.busy.has(r.id) || s.buffer.length >= BUFFER_CAP) continue;
+            if (s.busy.has(r.id)) continue;
+            if (s.buffer.length >= BUFFER_CAP) {
+              capped = true;
+              break;
+            }
             s.busy.add(r.id);
             s.buffer.push(r);
           }
+          s.backlog = capped || rows.length === limit;
           if (!s.backlog) {
-            const next = await this.store.nextDue(s.spec.id);
+            // Only future retries need a timer: a due row not loaded now is busy (in flight or
+            // awaiting its result), and its result flush sets the timer for its own retry.
+            const next = await this.store.nextDue(s.spec.id, nowMs);
             if (next !== undefined) this.wakeAt(s, next);
           }
         })
