@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { assertMatchesSchema } from '../helpers/openapi-validate.ts';
 import { api, ingest, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -195,6 +196,49 @@ describe('event stream', () => {
     assert.deepEqual(
       ids.filter((id) => id.startsWith('s-')),
       events.map((e) => e.id),
+    );
+  });
+
+  test('property: any page size reads every event exactly once, in (timestamp, id) order', async () => {
+    const PBOT = 'bot-prop';
+    // Few distinct timestamps, many ties: page boundaries fall inside tie groups.
+    const evs = Array.from({ length: 23 }, (_, i) =>
+      tracking({
+        id: `p-${(i * 7) % 23}`,
+        bot_id: PBOT,
+        event: 'tick',
+        timestamp: new Date(base + (i % 4) * 1000).toISOString(),
+      }),
+    );
+    assert.equal((await ingest(srv.url, token, evs)).status, 200);
+    const expected = [...evs]
+      .sort((a, b) =>
+        a.timestamp === b.timestamp
+          ? String(a.id) < String(b.id)
+            ? -1
+            : 1
+          : String(a.timestamp) < String(b.timestamp)
+            ? -1
+            : 1,
+      )
+      .map((e) => e.id);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 12 }), async (size) => {
+        const ids: unknown[] = [];
+        let tok = '';
+        for (let page = 0; page < 40; page++) {
+          const res = await get(
+            `/v1/bots/${PBOT}/events/stream?version=LIVE&${range}&page_size=${size}${tok ? `&page_token=${encodeURIComponent(tok)}` : ''}`,
+          );
+          const b = res.body as { events: { id: string }[]; next_page_token: string };
+          assert.ok(b.events.length <= size);
+          ids.push(...b.events.map((e) => e.id));
+          if (!b.next_page_token) break;
+          tok = b.next_page_token;
+        }
+        assert.deepEqual(ids, expected);
+      }),
+      { numRuns: 30 },
     );
   });
 

@@ -130,26 +130,34 @@ describe('webhook delivery', () => {
 
   test('retry then success: FAILING, then ACTIVE again; attempts listed', async () => {
     const rcv = await receiver();
-    rcv.reply = (_r, n) => (n === 1 ? { status: 500 } : { status: 204 });
+    rcv.reply = (_r, n) => (n <= 2 ? { status: 500 } : { status: 204 });
     const { subscription } = await subscribe('bot-retry', { target: rcv.url });
     await send([track('bot-retry')]);
-    const got = await rcv.waitFor(2);
-    assert.equal(got[0]?.headers['webhook-id'], got[1]?.headers['webhook-id'], 'same id on retry');
-    assert.equal(got[0]?.body, got[1]?.body);
+    await rcv.waitFor(1);
+    await waitStatus('bot-retry', subscription.id, 'FAILING');
+    const got = await rcv.waitFor(3);
+    assert.equal(got[0]?.headers['webhook-id'], got[2]?.headers['webhook-id'], 'same id on retry');
+    assert.equal(got[0]?.body, got[2]?.body);
     await waitStatus('bot-retry', subscription.id, 'ACTIVE');
     await sleep(200);
     const res = await api(`${srv.url}/v1/bots/bot-retry/subscriptions/${subscription.id}/deliveries`, token);
     assert.equal(res.status, 200);
     assertMatchesSchema('Analytics_ListDeliveries', res.body);
-    const b = res.body as { attempts: { status_code: number; attempt: number; delivery_status: string }[] };
+    const b = res.body as {
+      attempts: { status_code: number; attempt: number; delivery_status: string; error: string }[];
+      pending_deliveries: number;
+    };
     assert.deepEqual(
       b.attempts.map((a) => [a.attempt, a.status_code]),
       [
-        [2, 204],
+        [3, 204],
+        [2, 500],
         [1, 500],
       ],
     );
     assert.equal(b.attempts[0]?.delivery_status, 'delivered');
+    assert.equal(b.attempts[1]?.error, 'HTTP 500');
+    assert.equal(b.pending_deliveries, 0);
   });
 
   test('410 Gone disables the subscription', async () => {
