@@ -31,7 +31,15 @@ const stats = (): Promise<Stats> =>
   });
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cla-bench-wh-'));
-const config = loadConfig({ LOG_LEVEL: 'silent', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }, { dataDir, port: 0 });
+// WEBHOOK_TARGET_CONCURRENCY from the environment lets runs compare concurrency limits.
+const config = loadConfig(
+  {
+    LOG_LEVEL: 'silent',
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    WEBHOOK_TARGET_CONCURRENCY: process.env.WEBHOOK_TARGET_CONCURRENCY,
+  },
+  { dataDir, port: 0 },
+);
 const services = await openServices(config);
 const app = await buildServer(services, { logLevel: 'silent' });
 await app.listen({ port: 0, host: '127.0.0.1' });
