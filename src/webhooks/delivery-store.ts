@@ -177,9 +177,18 @@ export class DeliveryStore {
     return Number(row?.n ?? 0);
   }
 
-  /** Drops finished deliveries and attempts older than `beforeMs` (the log is for recent history). */
+  /**
+   * Drops attempts and finished deliveries older than `beforeMs` (the log is for recent
+   * history), and the queue of deleted subscriptions, which nothing will ever send.
+   */
   async prune(beforeMs: number): Promise<void> {
     await this.db.deleteFrom('webhook_attempts').where('attempted_at', '<', beforeMs).execute();
+    await this.db
+      .deleteFrom('webhook_deliveries')
+      .where('subscription_id', 'in', (eb) =>
+        eb.selectFrom('subscriptions').select('id').where('deleted_at', 'is not', null),
+      )
+      .execute();
     await this.db
       .deleteFrom('webhook_deliveries')
       .where('status', '!=', 'pending')
