@@ -1,4 +1,5 @@
 import type { Handler } from '../context.ts';
+import { botAnalyticsHandlers } from './bot-analytics.ts';
 import { echoHandlers } from './echo.ts';
 import { ingestHandlers } from './ingest.ts';
 
@@ -9,4 +10,5 @@ import { ingestHandlers } from './ingest.ts';
 export const operationHandlers: Record<string, Handler | undefined> = {
   ...echoHandlers,
   ...ingestHandlers,
+  ...botAnalyticsHandlers,
 };
