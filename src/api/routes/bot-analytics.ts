@@ -97,7 +97,7 @@ export const botAnalyticsHandlers: Record<string, Handler> = {
     if (page.last !== undefined && page.after !== undefined) {
       throw badParam('after', 'cannot be combined with last');
     }
-    const ranked = await rankIntents(ctx.services.ch, scope, undefined, ctx.signal);
+    const ranked = await rankIntents(ctx.services.ch, scope, ctx.signal);
     return pageIntents(ranked, page);
   },
   Analytics_GetIntentInsights: async (ctx) => ({
