@@ -124,6 +124,44 @@ describe('bot analytics examples', () => {
   });
 });
 
+describe('intents pagination edges (CONTRACT §7)', () => {
+  type Page = { data: { rank: number }[]; pagination: { start_cursor: string; end_cursor: string; has_more: boolean } };
+  const page = async (q: Record<string, string>) => {
+    const r = await api(url('/intents', q), token);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assertMatchesSchema('Analytics_GetIntents', r.body);
+    return r.body as Page;
+  };
+  test('first above 100 is clamped, first=0 is an empty page with empty cursors', async () => {
+    assert.deepEqual(
+      (await page({ first: '1000' })).data.map((d) => d.rank),
+      [1, 2],
+    );
+    const empty = await page({ first: '0' });
+    assert.deepEqual(empty, { data: [], pagination: { start_cursor: '', end_cursor: '', has_more: true } });
+  });
+  test('before without last takes 10; last pages backward; a cursor past the end gives an empty page', async () => {
+    const all = await page({});
+    const back = await page({ before: all.pagination.end_cursor });
+    assert.deepEqual(
+      back.data.map((d) => d.rank),
+      [1],
+    );
+    assert.equal(back.pagination.has_more, false);
+    const last = await page({ last: '1' });
+    assert.deepEqual(
+      last.data.map((d) => d.rank),
+      [2],
+    );
+    assert.equal(last.pagination.has_more, true);
+    const beyond = await page({ after: Buffer.from('{"v":1,"rank":50}').toString('base64url') });
+    assert.deepEqual(beyond, { data: [], pagination: { start_cursor: '', end_cursor: '', has_more: false } });
+  });
+  test('bucket is validated and otherwise ignored', async () => {
+    assert.deepEqual(await page({ bucket: '1d' }), await page({}));
+  });
+});
+
 describe('bad parameters answer 400 {code: 3} naming the parameter', () => {
   const cases: [string, string, Record<string, string>, string][] = [
     ['bad start_time', '/messages', { start_time: 'yesterday' }, 'start_time'],
