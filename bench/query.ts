@@ -6,7 +6,7 @@
  * PostgreSQL 15 baseline. Results are appended as markdown to stdout (paste into
  * docs/benchmarks.md, section "Query").
  *
- *   npm run bench:query -- --events 1000000 [--iterations 20] [--no-pg]
+ *   npm run bench:query -- --events 1000000 [--iterations 20] [--no-pg] [--only GetUsers]
  *
  * New endpoints (flows, team usage) are new entries of ENDPOINTS.
  */
@@ -29,10 +29,12 @@ interface Args {
   bots: number;
   iterations: number;
   pg: boolean;
+  /** Only endpoints whose operationId contains this text. */
+  only: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, days: 90, bots: 20, iterations: 20, pg: true };
+  const a: Args = { events: 10_000_000, days: 90, bots: 20, iterations: 20, pg: true, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = Number(argv[i + 1]);
@@ -40,6 +42,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--days') a.days = v;
     else if (k === '--bots') a.bots = v;
     else if (k === '--iterations') a.iterations = v;
+    else if (k === '--only') a.only = argv[i + 1];
     else if (k === '--no-pg') {
       a.pg = false;
       continue;
@@ -219,7 +222,7 @@ async function main(): Promise<void> {
     '| endpoint | variant | HTTP p50 | HTTP p95 | engine p50 | engine p95 | HTTP/engine p50 | PostgreSQL p50 | PG/HTTP p50 |',
   );
   lines.push('|---|---|---|---|---|---|---|---|---|');
-  for (const ep of ENDPOINTS) {
+  for (const ep of ENDPOINTS.filter((e) => args.only === undefined || e.operationId.includes(args.only))) {
     for (const b0 of botRows.slice(0, 1)) {
       for (const v of ep.variants({ channel: b0.ch, language: b0.lang })) {
         const http: number[] = [];

@@ -15,21 +15,23 @@ export async function usersSeries(ch: ClickHouseClient, s: BotScope, signal?: Ab
   const firstBucket = s.range.bucket
     ? `${bucketStartSql(s.range, 'f')} = b`
     : 'f >= fromUnixTimestamp64Milli({start_ms:Int64}) AND f < fromUnixTimestamp64Milli({end_ms:Int64})';
+  // Only users first seen from the first bucket's calendar start on can be new (and an active
+  // user's first message is before end_time), so the first-seen side stays small and events
+  // are scanned once.
   const rows = await queryRows<{ b: number; total: number; fresh: number }>(
     ch,
-    `WITH active AS (
+    `SELECT b, count() AS total, countIf(f_known AND ${firstBucket}) AS fresh
+     FROM (
        SELECT ${bucketStartSql(s.range, 'ts')} AS b, user_id FROM events WHERE ${where.sql} GROUP BY b, user_id
-     ),
-     first_seen AS (
-       SELECT user_id, min(first_ts) AS f FROM user_first_seen
+     ) AS active
+     LEFT JOIN (
+       SELECT user_id, min(first_ts) AS f, 1 AS f_known FROM user_first_seen
        WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}
-         AND user_id IN (SELECT user_id FROM active)
        GROUP BY user_id
-     )
-     SELECT b, count() AS total, countIf(${firstBucket}) AS fresh
-     FROM active LEFT JOIN first_seen USING (user_id)
+       HAVING f >= fromUnixTimestamp64Milli({span_start_ms:Int64}) AND f < fromUnixTimestamp64Milli({end_ms:Int64})
+     ) AS first_seen USING (user_id)
      GROUP BY b`,
-    where.params,
+    { ...where.params, span_start_ms: s.range.bucketStarts[0] ?? s.range.startMs },
     signal,
   );
   const starts = s.range.bucketStarts;
