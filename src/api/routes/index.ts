@@ -1,4 +1,5 @@
 import type { Handler } from '../context.ts';
+import { botAnalyticsHandlers } from './bot-analytics.ts';
 import { echoHandlers } from './echo.ts';
 import { eventHandlers } from './events.ts';
 import { flowHandlers } from './flows.ts';
@@ -17,4 +18,5 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   ...teamUsageHandlers,
   ...eventHandlers,
   ...subscriptionHandlers,
+  ...botAnalyticsHandlers,
 };

@@ -1,0 +1,168 @@
+/**
+ * PostgreSQL 15 baseline for bench/query.ts: the home-grown alternative — one table of
+ * the same stored events (copied from the analytics store after sessionization, so both
+ * hold identical data), the obvious b-tree indexes, straightforward SQL per endpoint.
+ */
+import type pg from 'pg';
+import type { ClickHouseClient } from '../src/store/clickhouse/client.ts';
+
+export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const TABLE = 'bench_query_events';
+
+const COLUMNS = [
+  ['team_id', 'text'],
+  ['bot_id', 'text'],
+  ['version', 'text'],
+  ['type', 'text'],
+  ['ts', 'timestamptz'],
+  ['seq', 'bigint'],
+  ['user_id', 'text'],
+  ['conversation_id', 'text'],
+  ['channel_type', 'text'],
+  ['language', 'text'],
+  ['direction', 'text'],
+  ['kind', 'text'],
+  ['intent', 'text'],
+  ['has_intent', 'boolean'],
+] as const;
+
+export async function pgRowCount(client: pg.Client): Promise<number> {
+  const exists = await client.query(`SELECT to_regclass($1) AS t`, [TABLE]);
+  if (exists.rows[0]?.t === null) return -1;
+  const r = await client.query(`SELECT count(*)::bigint AS n FROM ${TABLE}`);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** (Re)creates the baseline table from the analytics store's events, in seq pages. */
+export async function loadPostgres(client: pg.Client, ch: ClickHouseClient, log: (s: string) => void): Promise<void> {
+  await client.query(`DROP TABLE IF EXISTS ${TABLE}`);
+  await client.query(`CREATE UNLOGGED TABLE ${TABLE} (${COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`);
+  const page = 50_000;
+  let lastSeq = 0;
+  let copied = 0;
+  for (;;) {
+    const rs = await ch.query({
+      query: `SELECT team_id, bot_id, version, type, toUnixTimestamp64Milli(ts) AS ts, seq, user_id, conversation_id,
+                channel_type, language, direction, kind, intent, has_intent
+              FROM events WHERE seq > {after:UInt64} ORDER BY seq LIMIT {page:UInt32}`,
+      query_params: { after: lastSeq, page },
+      format: 'JSONCompactEachRow',
+    });
+    const rows = await rs.json<unknown[]>();
+    if (rows.length === 0) break;
+    const cols = COLUMNS.map((_, i) => rows.map((r) => r[i]));
+    cols[4] = (cols[4] as number[]).map((ms) => new Date(Number(ms)).toISOString());
+    cols[13] = (cols[13] as number[]).map((v) => Number(v) === 1);
+    await client.query(
+      `INSERT INTO ${TABLE} SELECT * FROM unnest(${COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`,
+      cols,
+    );
+    lastSeq = Number((rows.at(-1) as unknown[])[5]);
+    copied += rows.length;
+    if (copied % 500_000 < page) log(`  postgres: ${copied} rows`);
+  }
+  // The obvious indexes: per bot+version+type by time, per conversation, per user.
+  await client.query(`CREATE INDEX ON ${TABLE} (bot_id, version, type, ts)`);
+  await client.query(`CREATE INDEX ON ${TABLE} (bot_id, version, conversation_id)`);
+  await client.query(`CREATE INDEX ON ${TABLE} (bot_id, version, user_id, ts)`);
+  await client.query(`VACUUM ANALYZE ${TABLE}`);
+}
+
+export interface PgParams {
+  bot: string;
+  version: string;
+  start: string;
+  end: string;
+  channel?: string | undefined;
+  language?: string | undefined;
+}
+
+/** Straightforward SQL answering the same question as each endpoint (UTC, 1d buckets). */
+export function pgQuery(kind: string, p: PgParams, groupBy?: string): { text: string; values: unknown[] } {
+  const values: unknown[] = [p.bot, p.version, p.start, p.end];
+  const evFilter = (chCol: string, langCol: string) => {
+    let s = '';
+    if (p.channel) {
+      values.push(p.channel);
+      s += ` AND ${chCol} = $${values.length}`;
+    }
+    if (p.language) {
+      values.push(p.language);
+      s += ` AND ${langCol} = $${values.length}`;
+    }
+    return s;
+  };
+  const userMsgs = `FROM ${TABLE} WHERE bot_id = $1 AND version = $2 AND type = 'message' AND direction = 'user'
+    AND ts >= $3 AND ts < $4`;
+  // Conversations: all events of the bot, grouped by conversation, those that started in range.
+  const convs = (extra: string) => `SELECT conversation_id, min(ts) AS s,
+      (array_agg(channel_type ORDER BY ts, seq))[1] AS ch, (array_agg(language ORDER BY ts, seq))[1] AS lang${extra}
+    FROM ${TABLE} WHERE bot_id = $1 AND version = $2 AND type IN ('message', 'step', 'tracking')
+    GROUP BY conversation_id HAVING min(ts) >= $3 AND min(ts) < $4`;
+  switch (kind) {
+    case 'conversations': {
+      const f = evFilter('ch', 'lang');
+      const g = groupBy === 'language' ? 'lang' : groupBy === 'channel_type' ? 'ch' : "''";
+      return {
+        text: `SELECT date_trunc('day', s, 'UTC') AS b, ${g} AS g, count(*) FROM (${convs('')}) c WHERE true${f} GROUP BY 1, 2`,
+        values,
+      };
+    }
+    case 'insights': {
+      const f = evFilter('ch', 'lang');
+      return {
+        text: `SELECT least(m, 10) AS bin, count(*) FROM (${convs(", count(*) FILTER (WHERE type = 'message' AND direction = 'user') AS m")}) c
+          WHERE true${f} GROUP BY 1`,
+        values,
+      };
+    }
+    case 'messages': {
+      const f = evFilter('channel_type', 'language');
+      return {
+        text: `SELECT date_trunc('day', ts, 'UTC') AS b,
+            CASE WHEN kind = 'button' THEN 2 WHEN kind = 'media' THEN 3 WHEN has_intent THEN 0 ELSE 1 END AS c, count(*)
+          ${userMsgs}${f} GROUP BY 1, 2`,
+        values,
+      };
+    }
+    case 'users': {
+      const f = evFilter('channel_type', 'language');
+      return {
+        text: `WITH a AS (SELECT DISTINCT date_trunc('day', ts, 'UTC') AS b, user_id ${userMsgs}${f}),
+          fs AS (SELECT user_id, min(ts) AS f FROM ${TABLE} WHERE bot_id = $1 AND version = $2 AND type = 'message'
+                 AND direction = 'user' AND user_id IN (SELECT user_id FROM a) GROUP BY user_id)
+          SELECT b, count(*) AS total, count(*) FILTER (WHERE date_trunc('day', fs.f, 'UTC') = b) AS new
+          FROM a JOIN fs USING (user_id) GROUP BY b`,
+        values,
+      };
+    }
+    case 'activity': {
+      const f = evFilter('channel_type', 'language');
+      return {
+        text: `SELECT extract(isodow FROM ts AT TIME ZONE 'UTC') AS d, extract(hour FROM ts AT TIME ZONE 'UTC') AS h,
+            count(DISTINCT user_id) ${userMsgs}${f} GROUP BY 1, 2`,
+        values,
+      };
+    }
+    case 'intents': {
+      const f = evFilter('channel_type', 'language');
+      return {
+        text: `SELECT intent, count(*) AS n ${userMsgs}${f} AND kind = 'text' AND has_intent
+          GROUP BY intent ORDER BY n DESC, intent LIMIT 10`,
+        values,
+      };
+    }
+    case 'intent-insights': {
+      const f = evFilter('channel_type', 'language');
+      return {
+        text: `WITH top AS (SELECT intent FROM (SELECT intent, count(*) AS n ${userMsgs}${f} AND kind = 'text' AND has_intent
+                 GROUP BY intent ORDER BY n DESC, intent LIMIT 10) t)
+          SELECT date_trunc('day', ts, 'UTC') AS b, intent, count(*) ${userMsgs}${f} AND kind = 'text' AND has_intent
+            AND intent IN (SELECT intent FROM top) GROUP BY 1, 2`,
+        values,
+      };
+    }
+    default:
+      throw new Error(`no baseline SQL for ${kind}`);
+  }
+}

@@ -1,0 +1,120 @@
+import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import { BOT_KEY, type BotScope, queryRows, scopeParams } from './query.ts';
+import { fillBuckets, fixedSeries, rankedSeries, type SeriesData } from './series.ts';
+import { bucketStartSql, filterSql } from './sql.ts';
+
+export type ConversationGroup = 'channel_type' | 'language';
+export type ConversationStat = 'num_messages' | 'duration_seconds' | 'num_conversations';
+
+/**
+ * Conversations that STARTED in range (§7), one row each, with their first event's
+ * channel/language. Rows of `conversations` are partial until merged, so every read
+ * groups by conversation_id. `withAllRows` keeps every partial row (needed for totals
+ * over the whole conversation, also after end_time); without it rows starting after
+ * end_time are skipped, which cannot change a conversation's start or first event.
+ */
+function startedInRange(
+  s: BotScope,
+  columns: string,
+  withAllRows: boolean,
+): { sql: string; params: Record<string, unknown> } {
+  const f = filterSql(s.filters, { channel: 'fa.1', language: 'fa.2' });
+  const later = withAllRows ? '' : ' AND start_ts < fromUnixTimestamp64Milli({end_ms:Int64})';
+  const sql = `
+    SELECT conversation_id, min(start_ts) AS s, argMinMerge(first_attrs) AS fa${columns}
+    FROM conversations
+    WHERE ${BOT_KEY} AND end_ts >= fromUnixTimestamp64Milli({start_ms:Int64})${later}
+    GROUP BY conversation_id
+    HAVING s >= fromUnixTimestamp64Milli({start_ms:Int64}) AND s < fromUnixTimestamp64Milli({end_ms:Int64})${f.sql}`;
+  return { sql, params: { ...scopeParams(s), ...f.params } };
+}
+
+/** Analytics_GetConversations: conversations started per bucket, optionally one series per group value. */
+export async function conversationsSeries(
+  ch: ClickHouseClient,
+  s: BotScope,
+  groupBy: ConversationGroup | undefined,
+  signal?: AbortSignal,
+): Promise<SeriesData> {
+  const inner = startedInRange(s, '', false);
+  const group = groupBy === 'channel_type' ? 'fa.1' : groupBy === 'language' ? 'fa.2' : "''";
+  const rows = await queryRows<{ b: number; g: string; n: number }>(
+    ch,
+    `SELECT ${bucketStartSql(s.range, 's')} AS b, ${group} AS g, count() AS n FROM (${inner.sql}) GROUP BY b, g`,
+    inner.params,
+    signal,
+  );
+  const starts = s.range.bucketStarts;
+  if (groupBy === undefined) {
+    const values = fillBuckets(
+      starts,
+      rows.map((r) => ({ bucketMs: Number(r.b), value: Number(r.n) })),
+    );
+    return fixedSeries(['conversations'], [values], s.range.labels);
+  }
+  const byGroup = new Map<string, { bucketMs: number; value: number }[]>();
+  for (const r of rows) {
+    const list = byGroup.get(r.g) ?? [];
+    list.push({ bucketMs: Number(r.b), value: Number(r.n) });
+    byGroup.set(r.g, list);
+  }
+  const filled = new Map<string, number[]>();
+  for (const [g, list] of byGroup) filled.set(g, fillBuckets(starts, list));
+  return rankedSeries(filled, s.range.labels);
+}
+
+const NUM_LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10+'];
+const CONV_LABELS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10+'];
+const DURATION_LABELS = ['0-10', '10-30', '30-60', '60-120', '120-300', '300-600', '600-1800', '1800+'];
+// Lower bounds (ms) of the duration bins; a bin is [lower, next lower), so exactly 10 s is `10-30`.
+const DURATION_LOWER_MS = [0, 10, 30, 60, 120, 300, 600, 1800].map((s) => s * 1000);
+
+/** Analytics_GetConversationsInsights: one distribution series labelled with the stat. */
+export async function conversationsInsights(
+  ch: ClickHouseClient,
+  s: BotScope,
+  stat: ConversationStat,
+  signal?: AbortSignal,
+): Promise<SeriesData> {
+  let labels: string[];
+  let query: string;
+  let params: Record<string, unknown>;
+  if (stat === 'num_messages') {
+    // All rows: user messages after end_time still belong to a conversation started in range.
+    const inner = startedInRange(s, ', sum(user_messages) AS m', true);
+    labels = NUM_LABELS;
+    query = `SELECT least(m, 10) AS bin, count() AS n FROM (${inner.sql}) GROUP BY bin`;
+    params = inner.params;
+  } else if (stat === 'duration_seconds') {
+    const inner = startedInRange(s, ', max(end_ts) AS e', true);
+    labels = DURATION_LABELS;
+    query = `SELECT arrayCount(x -> x <= toUnixTimestamp64Milli(e) - toUnixTimestamp64Milli(s), {lower:Array(Int64)}) - 1 AS bin,
+      count() AS n FROM (${inner.sql}) GROUP BY bin`;
+    params = { ...inner.params, lower: DURATION_LOWER_MS };
+  } else {
+    // The user of a conversation is its first event's user (a supplied conversation_id
+    // may span users; the table's any(user_id) would pick one arbitrarily). That first
+    // event lies in [start, end) because the conversation started in range.
+    const inner = startedInRange(s, '', false);
+    labels = CONV_LABELS;
+    query = `
+      SELECT least(c, 10) - 1 AS bin, count() AS n FROM (
+        SELECT u, count() AS c FROM (
+          SELECT conversation_id, argMin(user_id, (ts, seq)) AS u
+          FROM events
+          WHERE ${BOT_KEY} AND type IN ('message', 'step', 'tracking')
+            AND ts >= fromUnixTimestamp64Milli({start_ms:Int64}) AND ts < fromUnixTimestamp64Milli({end_ms:Int64})
+            AND conversation_id IN (SELECT conversation_id FROM (${inner.sql}))
+          GROUP BY conversation_id
+        ) GROUP BY u
+      ) GROUP BY bin`;
+    params = inner.params;
+  }
+  const rows = await queryRows<{ bin: number; n: number }>(ch, query, params, signal);
+  const values = labels.map(() => 0);
+  for (const r of rows) {
+    const i = Number(r.bin);
+    if (i >= 0 && i < values.length) values[i] = (values[i] ?? 0) + Number(r.n);
+  }
+  return fixedSeries([stat], [values], labels);
+}

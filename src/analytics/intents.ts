@@ -1,0 +1,138 @@
+import { badParam } from '../api/errors.ts';
+import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import { userMessagesWhere } from './messages.ts';
+import { type BotScope, queryRows } from './query.ts';
+import { fillBuckets, rankedSeries, type SeriesData } from './series.ts';
+import { bucketStartSql } from './sql.ts';
+
+export interface IntentInfo {
+  intent_id: string;
+  count: number;
+  rank: number;
+}
+
+export interface IntentsPage {
+  data: IntentInfo[];
+  pagination: { start_cursor: string; end_cursor: string; has_more: boolean };
+}
+
+/** Understood text messages: the only ones that carry an intent (§2). */
+const UNDERSTOOD = "kind NOT IN ('button', 'media') AND has_intent = 1";
+
+/**
+ * The full ranking of intents in range: count desc, ties by intent_id (byte order,
+ * which is code-point order for UTF-8), ranks 1..N. A bot has few distinct intents,
+ * so the whole ranking is small; pages are cut from it.
+ */
+export async function rankIntents(ch: ClickHouseClient, s: BotScope, signal?: AbortSignal): Promise<IntentInfo[]> {
+  const where = userMessagesWhere(s);
+  const rows = await queryRows<{ intent: string; n: number }>(
+    ch,
+    `SELECT toString(intent) AS intent, count() AS n FROM events WHERE ${where.sql} AND ${UNDERSTOOD}
+     GROUP BY intent ORDER BY n DESC, intent ASC`,
+    where.params,
+    signal,
+  );
+  return rows.map((r, i) => ({ intent_id: r.intent, count: Number(r.n), rank: i + 1 }));
+}
+
+// Cursors are opaque to clients: base64url of {"v":1,"rank":N}. Anything else
+// (bad base64, bad JSON, other version, non-positive or non-integer rank) is a 400.
+export function encodeCursor(rank: number): string {
+  return Buffer.from(JSON.stringify({ v: 1, rank })).toString('base64url');
+}
+
+export function decodeCursor(name: string, text: string): number {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) throw badParam(name, 'is not a cursor returned by this API');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw badParam(name, 'is not a cursor returned by this API');
+  }
+  const c = parsed as { v?: unknown; rank?: unknown } | null;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    Object.keys(c).length !== 2 ||
+    c.v !== 1 ||
+    typeof c.rank !== 'number' ||
+    !Number.isSafeInteger(c.rank) ||
+    c.rank < 1 ||
+    encodeCursor(c.rank) !== text
+  ) {
+    throw badParam(name, 'is not a cursor returned by this API');
+  }
+  return c.rank;
+}
+
+export const DEFAULT_PAGE = 10;
+export const MAX_PAGE = 100;
+
+export interface PageRequest {
+  first: number | undefined;
+  after: number | undefined;
+  last: number | undefined;
+  before: number | undefined;
+}
+
+/**
+ * Relay page over the ranking. Forward (`first`/`after`, first defaults to 10) unless
+ * only `last`/`before` are given; `has_more` = items after the page (forward) or before
+ * it (backward), per the seed; an empty page has empty cursors (§7).
+ */
+export function pageIntents(ranked: IntentInfo[], p: PageRequest): IntentsPage {
+  const backward = p.first === undefined && p.after === undefined && (p.last !== undefined || p.before !== undefined);
+  let data: IntentInfo[];
+  let hasMore: boolean;
+  if (backward) {
+    const n = Math.min(p.last ?? DEFAULT_PAGE, MAX_PAGE);
+    const pool = p.before === undefined ? ranked : ranked.filter((x) => x.rank < (p.before as number));
+    data = n <= 0 ? [] : pool.slice(Math.max(0, pool.length - n));
+    hasMore = pool.length > data.length;
+  } else {
+    const n = Math.min(p.first ?? DEFAULT_PAGE, MAX_PAGE);
+    const pool = p.after === undefined ? ranked : ranked.filter((x) => x.rank > (p.after as number));
+    data = n <= 0 ? [] : pool.slice(0, n);
+    hasMore = pool.length > data.length;
+  }
+  const head = data[0];
+  const tail = data[data.length - 1];
+  return {
+    data,
+    pagination: {
+      start_cursor: head ? encodeCursor(head.rank) : '',
+      end_cursor: tail ? encodeCursor(tail.rank) : '',
+      has_more: hasMore,
+    },
+  };
+}
+
+/**
+ * Analytics_GetIntentInsights: one series per intent of the range's top 10, per bucket.
+ * One query (the top 10 as a subquery) saves an engine round trip; a series' sum is the
+ * intent's count in range, so rankedSeries orders them exactly like the ranking.
+ */
+export async function intentInsights(ch: ClickHouseClient, s: BotScope, signal?: AbortSignal): Promise<SeriesData> {
+  const where = userMessagesWhere(s);
+  const rows = await queryRows<{ b: number; intent: string; n: number }>(
+    ch,
+    `SELECT ${bucketStartSql(s.range, 'ts')} AS b, toString(intent) AS intent, count() AS n
+     FROM events WHERE ${where.sql} AND ${UNDERSTOOD} AND toString(intent) IN (
+       SELECT i FROM (
+         SELECT toString(intent) AS i, count() AS c FROM events WHERE ${where.sql} AND ${UNDERSTOOD}
+         GROUP BY i ORDER BY c DESC, i ASC LIMIT 10))
+     GROUP BY b, intent`,
+    where.params,
+    signal,
+  );
+  const byIntent = new Map<string, { bucketMs: number; value: number }[]>();
+  for (const r of rows) {
+    const list = byIntent.get(r.intent) ?? [];
+    list.push({ bucketMs: Number(r.b), value: Number(r.n) });
+    byIntent.set(r.intent, list);
+  }
+  const filled = new Map<string, number[]>();
+  for (const [intent, list] of byIntent) filled.set(intent, fillBuckets(s.range.bucketStarts, list));
+  return rankedSeries(filled, s.range.labels);
+}
