@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import { BOT_KEY, type BotScope, queryRows, scopeParams } from './query.ts';
 import { fillBuckets, fixedSeries, rankedSeries, type SeriesData } from './series.ts';
-import { bucketStartSql, filterSql } from './sql.ts';
+import { bucketStartSql, filterSql, startedInRangeCandidates } from './sql.ts';
 
 export type ConversationGroup = 'channel_type' | 'language';
 export type ConversationStat = 'num_messages' | 'duration_seconds' | 'num_conversations';
@@ -12,6 +12,9 @@ export type ConversationStat = 'num_messages' | 'duration_seconds' | 'num_conver
  * groups by conversation_id. `withAllRows` keeps every partial row (needed for totals
  * over the whole conversation, also after end_time); without it rows starting after
  * end_time are skipped, which cannot change a conversation's start or first event.
+ * Rows ending before start_time are NOT skipped by a plain row filter (that would make
+ * a conversation begun before the range look as if it started in it); the exact
+ * candidate filter narrows the scan instead.
  */
 function startedInRange(
   s: BotScope,
@@ -23,7 +26,7 @@ function startedInRange(
   const sql = `
     SELECT conversation_id, min(start_ts) AS s, argMinMerge(first_attrs) AS fa${columns}
     FROM conversations
-    WHERE ${BOT_KEY} AND end_ts >= fromUnixTimestamp64Milli({start_ms:Int64})${later}
+    WHERE ${BOT_KEY} AND ${startedInRangeCandidates('conversations', BOT_KEY, 'conversation_id')}${later}
     GROUP BY conversation_id
     HAVING s >= fromUnixTimestamp64Milli({start_ms:Int64}) AND s < fromUnixTimestamp64Milli({end_ms:Int64})${f.sql}`;
   return { sql, params: { ...scopeParams(s), ...f.params } };

@@ -70,3 +70,23 @@ test('team usage: a conversation that began before the range is not billable in 
   const wholeBody = whole.body as { data: { series: { sum: number }[] } };
   assert.equal(wholeBody.data.series[0]?.sum, 1);
 });
+
+test('conversations and insights: a conversation that began before the range is not in it', async () => {
+  const conv = await api(`${server.url}/v1/bots/${BOT}/conversations?version=LIVE&${inRange}`, token);
+  assert.equal(conv.status, 200);
+  assert.deepEqual((conv.body as { data: { series: { sum: number }[] } }).data.series[0]?.sum, 0);
+  const whole = await api(`${server.url}/v1/bots/${BOT}/conversations?version=LIVE&${coveringRange}`, token);
+  assert.deepEqual((whole.body as { data: { series: { sum: number }[] } }).data.series[0]?.sum, 1);
+  for (const stat of ['num_messages', 'duration_seconds', 'num_conversations']) {
+    const res = await api(
+      `${server.url}/v1/bots/${BOT}/conversations/insights?version=LIVE&stat=${stat}&${inRange}`,
+      token,
+    );
+    assert.equal((res.body as { data: { series: { sum: number }[] } }).data.series[0]?.sum, 0, stat);
+    const all = await api(
+      `${server.url}/v1/bots/${BOT}/conversations/insights?version=LIVE&stat=${stat}&${coveringRange}`,
+      token,
+    );
+    assert.equal((all.body as { data: { series: { sum: number }[] } }).data.series[0]?.sum, 1, stat);
+  }
+});
