@@ -1,34 +1,24 @@
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import { FIRST_EVENT_FILTER_COLS, startedConversationsSql } from './conversation-facts.ts';
 import { BOT_KEY, type BotScope, queryRows, scopeParams } from './query.ts';
 import { fillBuckets, fixedSeries, rankedSeries, type SeriesData } from './series.ts';
-import { bucketStartSql, filterSql, startedInRangeCandidates } from './sql.ts';
+import { bucketStartSql, filterSql } from './sql.ts';
 
 export type ConversationGroup = 'channel_type' | 'language';
 export type ConversationStat = 'num_messages' | 'duration_seconds' | 'num_conversations';
 
 /**
  * Conversations that STARTED in range (§7), one row each, with their first event's
- * channel/language. Rows of `conversations` are partial until merged, so every read
- * groups by conversation_id. `withAllRows` keeps every partial row (needed for totals
- * over the whole conversation, also after end_time); without it rows starting after
- * end_time are skipped, which cannot change a conversation's start or first event.
- * Rows ending before start_time are NOT skipped by a plain row filter (that would make
- * a conversation begun before the range look as if it started in it); the exact
- * candidate filter narrows the scan instead.
+ * channel/language/user (see startedConversationsSql). `wholeConversation` keeps the
+ * rows after end_time, needed for totals over the whole conversation.
  */
 function startedInRange(
   s: BotScope,
-  columns: string,
-  withAllRows: boolean,
+  columns: string[],
+  wholeConversation: boolean,
 ): { sql: string; params: Record<string, unknown> } {
-  const f = filterSql(s.filters, { channel: 'fa.1', language: 'fa.2' });
-  const later = withAllRows ? '' : ' AND start_ts < fromUnixTimestamp64Milli({end_ms:Int64})';
-  const sql = `
-    SELECT conversation_id, min(start_ts) AS s, argMinMerge(first_attrs) AS fa${columns}
-    FROM conversations
-    WHERE ${BOT_KEY} AND ${startedInRangeCandidates('conversations', BOT_KEY, 'conversation_id')}${later}
-    GROUP BY conversation_id
-    HAVING s >= fromUnixTimestamp64Milli({start_ms:Int64}) AND s < fromUnixTimestamp64Milli({end_ms:Int64})${f.sql}`;
+  const f = filterSql(s.filters, FIRST_EVENT_FILTER_COLS);
+  const sql = startedConversationsSql({ keyWhere: BOT_KEY, extraColumns: columns, having: f.sql, wholeConversation });
   return { sql, params: { ...scopeParams(s), ...f.params } };
 }
 
@@ -39,8 +29,8 @@ export async function conversationsSeries(
   groupBy: ConversationGroup | undefined,
   signal?: AbortSignal,
 ): Promise<SeriesData> {
-  const inner = startedInRange(s, '', false);
-  const group = groupBy === 'channel_type' ? 'fa.1' : groupBy === 'language' ? 'fa.2' : "''";
+  const inner = startedInRange(s, [], false);
+  const group = groupBy === 'channel_type' ? 'first_channel' : groupBy === 'language' ? 'first_language' : "''";
   const rows = await queryRows<{ b: number; g: string; n: number }>(
     ch,
     `SELECT ${bucketStartSql(s.range, 's')} AS b, ${group} AS g, count() AS n FROM (${inner.sql}) GROUP BY b, g`,
@@ -84,32 +74,24 @@ export async function conversationsInsights(
   let params: Record<string, unknown>;
   if (stat === 'num_messages') {
     // All rows: user messages after end_time still belong to a conversation started in range.
-    const inner = startedInRange(s, ', sum(user_messages) AS m', true);
+    const inner = startedInRange(s, ['sum(user_messages) AS m'], true);
     labels = NUM_LABELS;
     query = `SELECT least(m, 10) AS bin, count() AS n FROM (${inner.sql}) GROUP BY bin`;
     params = inner.params;
   } else if (stat === 'duration_seconds') {
-    const inner = startedInRange(s, ', max(end_ts) AS e', true);
+    const inner = startedInRange(s, ['max(end_ts) AS e'], true);
     labels = DURATION_LABELS;
     query = `SELECT arrayCount(x -> x <= toUnixTimestamp64Milli(e) - toUnixTimestamp64Milli(s), {lower:Array(Int64)}) - 1 AS bin,
       count() AS n FROM (${inner.sql}) GROUP BY bin`;
     params = { ...inner.params, lower: DURATION_LOWER_MS };
   } else {
     // The user of a conversation is its first event's user (a supplied conversation_id
-    // may span users; the table's any(user_id) would pick one arbitrarily). That first
-    // event lies in [start, end) because the conversation started in range.
-    const inner = startedInRange(s, '', false);
+    // may span users).
+    const inner = startedInRange(s, [], false);
     labels = CONV_LABELS;
     query = `
       SELECT least(c, 10) - 1 AS bin, count() AS n FROM (
-        SELECT u, count() AS c FROM (
-          SELECT conversation_id, argMin(user_id, (ts, seq)) AS u
-          FROM events
-          WHERE ${BOT_KEY} AND type IN ('message', 'step', 'tracking')
-            AND ts >= fromUnixTimestamp64Milli({start_ms:Int64}) AND ts < fromUnixTimestamp64Milli({end_ms:Int64})
-            AND conversation_id IN (SELECT conversation_id FROM (${inner.sql}))
-          GROUP BY conversation_id
-        ) GROUP BY u
+        SELECT first_user, count() AS c FROM (${inner.sql}) GROUP BY first_user
       ) GROUP BY bin`;
     params = inner.params;
   }

@@ -10,39 +10,26 @@
  * over raw events is needed: the per-conversation sequence is already there.
  */
 
-import { startedInRangeCandidates } from './sql.ts';
+import { FIRST_EVENT_FILTER_COLS, SORTED_STEPS, startedConversationsSql } from './conversation-facts.ts';
 
 /** Step id of the pseudo-node "the conversation ended here". */
 export const DROPOFF = 'DROPOFF';
 
 /**
  * Conversations of one bot+version that STARTED in [start, end), filtered on
- * their first event, with all their steps as `st` (sorted) and `ids` (step ids).
- * Rows are narrowed to candidate conversations exactly (see
- * startedInRangeCandidates), then every row of a candidate is merged and the start
- * condition applied after the merge, in HAVING.
+ * their first event (`filterWhere` is a HAVING fragment over first_channel /
+ * first_language), with all their steps as `st` (sorted by time, ties by ingest
+ * order: (key, step_id, step_type)) and `ids` (step ids).
  */
 export function flowConversationsSql(filterWhere: string): string {
   const key = 'team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}';
   return `
-    SELECT
-      conversation_id,
-      arraySort(x -> (x.1, x.2), groupArrayMerge(steps)) AS st,
-      arrayMap(x -> x.3, st) AS ids
-    FROM conversations
-    WHERE ${key}
-      AND ${startedInRangeCandidates('conversations', key, 'conversation_id')}
-    GROUP BY conversation_id
-    HAVING min(start_ts) >= fromUnixTimestamp64Milli({start_ms:Int64})
-      AND min(start_ts) < fromUnixTimestamp64Milli({end_ms:Int64})
-      ${filterWhere}`;
+    SELECT conversation_id, st, arrayMap(x -> x.2, st) AS ids
+    FROM (${startedConversationsSql({ keyWhere: key, extraColumns: [`${SORTED_STEPS} AS st`], having: filterWhere, wholeConversation: true })})`;
 }
 
 /** Column expressions of the conversation's first-event channel and language (for filterSql). */
-export const FIRST_ATTR_COLS = {
-  channel: 'argMinMerge(first_attrs).1',
-  language: 'argMinMerge(first_attrs).2',
-};
+export const FIRST_ATTR_COLS = FIRST_EVENT_FILTER_COLS;
 
 /**
  * Path explorer: conversations whose step sequence starts with {path}, counted
@@ -82,9 +69,9 @@ export function flowStepDetailsSql(filterWhere: string): string {
 export function flowStepEdgesSql(filterWhere: string, direction: 'sources' | 'targets'): string {
   const neighbours =
     direction === 'sources'
-      ? `arrayMap(i -> (st[i - 1].3, st[i - 1].4),
+      ? `arrayMap(i -> (st[i - 1].2, st[i - 1].3),
            arrayFilter(i -> i > 1 AND ids[i] = {step:String}, arrayEnumerate(ids)))`
-      : `arrayMap(i -> if(i < length(st), (st[i + 1].3, st[i + 1].4), ('${DROPOFF}', '${DROPOFF}')),
+      : `arrayMap(i -> if(i < length(st), (st[i + 1].2, st[i + 1].3), ('${DROPOFF}', '${DROPOFF}')),
            arrayFilter(i -> ids[i] = {step:String}, arrayEnumerate(ids)))`;
   return `
     SELECT e.1 AS id, e.2 AS type, count() AS count

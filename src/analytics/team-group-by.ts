@@ -21,8 +21,9 @@ export type TeamGroupField = (typeof TEAM_GROUP_FIELDS)[number];
 export const GROUP_COLUMN: Record<TeamGroupField, string> = {
   bot_id: 'toString(bot_id)',
   bot_version: 'toString(version)',
-  team_id: 'toString(team_id)',
-  channel_type: 'first_channel_type',
+  // Constant within the query (it selects one team).
+  team_id: '{team:String}',
+  channel_type: 'first_channel',
   language: 'first_language',
   campaign_id: 'first_campaign_id',
   campaign_source: 'first_campaign_source',

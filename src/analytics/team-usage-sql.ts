@@ -3,8 +3,9 @@
  * handlers and the benchmark run the very same text. Every value travels as a
  * server-side parameter; only fixed column names are spliced in.
  */
+import { startedConversationsSql } from './conversation-facts.ts';
 import { bucketStartSql, type Filters, filterSql, IN_RANGE, rangeParams } from './sql.ts';
-import { FIRST_EVENT_FIELDS, GROUP_COLUMN, type TeamGroupField } from './team-group-by.ts';
+import { GROUP_COLUMN, type TeamGroupField } from './team-group-by.ts';
 import type { TimeRange } from './time-range.ts';
 
 export interface BuiltQuery {
@@ -15,7 +16,7 @@ export interface BuiltQuery {
 /**
  * Billable conversations (CONTRACT §2, §7): conversations of the team (both versions)
  * that STARTED in range and have at least one user message anywhere, also after
- * end_time. Rows of `team_conversations` (migration 040) are partial, one per insert
+ * end_time. Rows of `conversation_facts` (migration 050) are partial, one per insert
  * block, so each conversation is first merged (GROUP BY bot, version, id: a supplied
  * id is scoped to its bot and version) and only then judged on its true start; its
  * first-event fields come from the row with the smallest (ts, seq) key.
@@ -28,22 +29,18 @@ export interface BuiltQuery {
  * Result rows: bucket_ms, g0..g(n-1) (group values in group_by order), n.
  */
 export function teamConversationsSql(team: string, range: TimeRange, fields: readonly TeamGroupField[]): BuiltQuery {
-  const firstCols = FIRST_EVENT_FIELDS.filter((f) => fields.includes(f)).map(
-    (f) => `,\n      argMin(${f}, first_key) AS first_${f}`,
-  );
+  const inner = startedConversationsSql({
+    keyWhere: 'team_id = {team:String}',
+    extraColumns: ['sum(user_messages) AS um'],
+    having: ' AND um > 0',
+    wholeConversation: true,
+    narrow: false,
+  });
   const groupCols = fields.map((f, i) => `${GROUP_COLUMN[f]} AS g${i}`);
   const groupNames = fields.map((_, i) => `g${i}`);
   const query = `
 SELECT ${[`${bucketStartSql(range, 's')} AS bucket_ms`, ...groupCols, 'count() AS n'].join(', ')}
-FROM (
-  SELECT team_id, bot_id, version, conversation_id,
-      min(start_ts) AS s,
-      sum(user_messages) AS um${firstCols.join('')}
-  FROM team_conversations
-  WHERE team_id = {team:String}
-  GROUP BY team_id, bot_id, version, conversation_id
-  HAVING ${IN_RANGE('s')} AND um > 0
-)
+FROM (${inner})
 GROUP BY ${['bucket_ms', ...groupNames].join(', ')}`;
   return { query, params: { ...rangeParams(range), team } };
 }

@@ -112,11 +112,11 @@ export class Sessionizer {
       // WHERE too, so `any(user_id) AS user_id` turned the user filter into an aggregate
       // (ILLEGAL_AGGREGATION on the first ingest after a restart).
       query: `SELECT bot_id, version, uid AS user_id, channel, conversation_id, start_ms, last_ms FROM (
-                SELECT bot_id, version, conversation_id, any(user_id) AS uid,
-                       tupleElement(argMinMerge(first_attrs), 1) AS channel,
+                SELECT bot_id, version, conversation_id, argMin(user_id, first_key) AS uid,
+                       argMin(channel_type, first_key) AS channel,
                        toUnixTimestamp64Milli(min(start_ts)) AS start_ms,
                        toUnixTimestamp64Milli(max(end_ts)) AS last_ms
-                FROM conversations
+                FROM conversation_facts
                 WHERE bot_id IN {bots:Array(String)} AND user_id IN {users:Array(String)}
                   AND startsWith(conversation_id, {prefix:String})
                 GROUP BY bot_id, version, conversation_id)
