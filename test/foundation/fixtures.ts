@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { ClickHouseClient } from '../../src/store/clickhouse/client.ts';
-import { repoRoot } from '../helpers/server.ts';
+import { repoRoot, type ServerProcess, startServerProcess } from '../helpers/server.ts';
 
 /** A fixed past instant (whole hour) so timestamps are never "in the future". */
 export const BASE_MS = Math.floor((Date.now() - 6 * 3600_000) / 3600_000) * 3600_000;
@@ -110,3 +110,23 @@ export function countById(rows: readonly { id: string }[]): Map<string, number> 
 }
 
 export const ndjson = (events: readonly object[]): string => events.map((e) => JSON.stringify(e)).join('\n');
+
+/**
+ * Starts server processes and remembers them, so a failing test cannot leak a child
+ * (its open pipes would keep the test runner alive): call `stopAll` in `after`.
+ */
+export function processPool() {
+  const started: ServerProcess[] = [];
+  return {
+    start: async (dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> => {
+      const p = await startServerProcess(dataDir, env);
+      started.push(p);
+      return p;
+    },
+    stopAll: async (): Promise<void> => {
+      await Promise.all(
+        started.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p.kill9() : undefined)),
+      );
+    },
+  };
+}
