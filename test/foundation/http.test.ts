@@ -65,10 +65,9 @@ describe('HTTP surface', () => {
   test('every seed operation is routed (never the unknown-route 404) for a valid token', async () => {
     const doc = loadApiDocument();
     const routes = listRoutes(doc);
-    assert.deepEqual(
-      routes.map((r) => r.operation.operationId).sort(),
-      [...SEED_OPERATIONS, 'Analytics_Ingest'].sort(),
-    );
+    // Later issues add operations (our additions); every seed one and ingest must be there.
+    const routed = new Set(routes.map((r) => r.operation.operationId));
+    for (const op of [...SEED_OPERATIONS, 'Analytics_Ingest']) assert.ok(routed.has(op), op);
     const ownBot = 'bot-http';
     await srv.services.bots.claim(ownBot, team);
     for (const r of routes) {
