@@ -252,6 +252,12 @@ function writeSection(file: string, heading: string, section: string): void {
       : `${doc.slice(0, start)}${section}${next >= 0 ? `\n${doc.slice(next)}` : ''}`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${updated.trimEnd()}\n`);
+  // The repository's formatter owns Markdown tables too; keep `biome ci` clean after a run.
+  try {
+    execSync(`npx biome format --write ${JSON.stringify(file)}`, { cwd: root, stdio: 'ignore' });
+  } catch {
+    // formatting is cosmetic
+  }
 }
 
 await main();
