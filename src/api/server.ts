@@ -77,6 +77,16 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     },
   );
 
+  // Node closes idle keep-alive connections only at the moment close() is called; a
+  // request still in flight then leaves an idle connection that would hold the shutdown
+  // for the whole keepAliveTimeout (72 s). Sweep idle connections until the server is closed.
+  app.addHook('preClose', (done) => {
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    sweep.unref();
+    app.server.once('close', () => clearInterval(sweep));
+    done();
+  });
+
   app.setErrorHandler((err, req, reply) => {
     const apiErr = mapError(err);
     if (apiErr.code === GrpcCode.INTERNAL) req.log.error({ err }, 'unhandled error');

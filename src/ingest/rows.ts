@@ -35,6 +35,17 @@ export const EVENT_COLUMNS = [
 // differs between chDB and servers, the text form works on both.
 export const chTime = (ms: number): string => new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
 
+// Every row of a flush shares its ingested_at: format it once, not once per row.
+let ingestedMs = Number.NaN;
+let ingestedText = '';
+const ingestedAtText = (ms: number): string => {
+  if (ms !== ingestedMs) {
+    ingestedText = chTime(ms);
+    ingestedMs = ms;
+  }
+  return ingestedText;
+};
+
 export function toRow(e: StoredEvent): unknown[] {
   return [
     e.teamId,
@@ -45,7 +56,7 @@ export function toRow(e: StoredEvent): unknown[] {
     e.seq,
     e.id,
     e.idSupplied ? 1 : 0,
-    chTime(e.ingestedAtMs),
+    ingestedAtText(e.ingestedAtMs),
     e.userId,
     e.conversationId,
     e.channelType,
