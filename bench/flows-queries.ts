@@ -1,12 +1,11 @@
 /**
- * Benchmark cases of the flow endpoints, to be plugged into bench/query.ts
- * (`npm run bench:query`). Each case gives:
+ * Benchmark cases of the flow endpoints, plugged into bench/query.ts through
+ * bench/query-cases.ts (`npm run bench:query`). Each case gives:
  *  - the HTTP path and query string (end-to-end timing through the API),
  *  - the raw ClickHouse SQL the service runs, with its server-side parameters
  *    (engine timing without HTTP), built from the very same SQL builders,
- *  - a straightforward PostgreSQL baseline over `events_pg`, a table with the
- *    columns of the ClickHouse `events` table plus conversation_id (already a
- *    column there): window functions (LAG/LEAD/ROW_NUMBER) over raw events,
+ *  - a straightforward PostgreSQL baseline over the bench's copy of the stored
+ *    events (`bench_query_events`, bench/query-pg.ts): window functions (LAG/LEAD/ROW_NUMBER) over raw events,
  *    which is how one would write it without derived tables.
  *
  * PostgreSQL parameters are positional ($1…); `pgParams` gives them in order.
@@ -20,6 +19,7 @@ import {
   flowsSql,
 } from '../src/analytics/flows-sql.ts';
 import { filterSql } from '../src/analytics/sql.ts';
+import { TABLE } from './query-pg.ts';
 
 export interface FlowBenchInput {
   team: string;
@@ -65,7 +65,7 @@ const NO_FILTER = filterSql({ channelTypes: [], languages: [] }, FIRST_ATTR_COLS
 const PG_STEPS = `
   WITH conv AS (
     SELECT conversation_id
-    FROM events_pg
+    FROM ${TABLE}
     WHERE team_id = $1 AND bot_id = $2 AND version = $3 AND type IN ('message', 'step', 'tracking')
     GROUP BY conversation_id
     HAVING min(ts) >= $4 AND min(ts) < $5
@@ -75,7 +75,7 @@ const PG_STEPS = `
       ROW_NUMBER() OVER w AS pos,
       LAG(e.step_id) OVER w AS prev_id, LAG(e.step_type) OVER w AS prev_type,
       LEAD(e.step_id) OVER w AS next_id, LEAD(e.step_type) OVER w AS next_type
-    FROM events_pg e JOIN conv c ON c.conversation_id = e.conversation_id
+    FROM ${TABLE} e JOIN conv c ON c.conversation_id = e.conversation_id
     WHERE e.team_id = $1 AND e.bot_id = $2 AND e.version = $3 AND e.type = 'step'
     WINDOW w AS (PARTITION BY e.conversation_id ORDER BY e.ts, e.seq)
   )`;

@@ -7,7 +7,8 @@ import type pg from 'pg';
 import type { ClickHouseClient } from '../src/store/clickhouse/client.ts';
 
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
-const TABLE = 'bench_query_events';
+/** Also the table of the flows / team-usage baselines (bench/flows-queries.ts, bench/team-usage-queries.ts). */
+export const TABLE = 'bench_query_events';
 
 const COLUMNS = [
   ['team_id', 'text'],
@@ -24,11 +25,20 @@ const COLUMNS = [
   ['kind', 'text'],
   ['intent', 'text'],
   ['has_intent', 'boolean'],
+  // Flows, team usage (conversation first-event campaign fields, voice minutes, knowledge base).
+  ['step_id', 'text'],
+  ['step_type', 'text'],
+  ['campaign_id', 'text'],
+  ['campaign_source', 'text'],
+  ['duration_seconds', 'double precision'],
+  ['answered', 'smallint'],
 ] as const;
 
+/** Rows of the baseline table; -1 when it is missing or lacks a column (made by an older bench: reload). */
 export async function pgRowCount(client: pg.Client): Promise<number> {
-  const exists = await client.query(`SELECT to_regclass($1) AS t`, [TABLE]);
-  if (exists.rows[0]?.t === null) return -1;
+  const cols = await client.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [TABLE]);
+  const have = new Set(cols.rows.map((r: { column_name: string }) => r.column_name));
+  if (COLUMNS.some(([n]) => !have.has(n))) return -1;
   const r = await client.query(`SELECT count(*)::bigint AS n FROM ${TABLE}`);
   return Number(r.rows[0]?.n ?? 0);
 }
@@ -43,16 +53,21 @@ export async function loadPostgres(client: pg.Client, ch: ClickHouseClient, log:
   for (;;) {
     const rs = await ch.query({
       query: `SELECT team_id, bot_id, version, type, toUnixTimestamp64Milli(ts) AS ts, seq, user_id, conversation_id,
-                channel_type, language, direction, kind, intent, has_intent
+                channel_type, language, direction, kind, intent, has_intent,
+                step_id, step_type, campaign_id, campaign_source, duration_seconds, answered
               FROM events WHERE seq > {after:UInt64} ORDER BY seq LIMIT {page:UInt32}`,
       query_params: { after: lastSeq, page },
       format: 'JSONCompactEachRow',
     });
     const rows = await rs.json<unknown[]>();
     if (rows.length === 0) break;
-    const cols = COLUMNS.map((_, i) => rows.map((r) => r[i]));
-    cols[4] = (cols[4] as number[]).map((ms) => new Date(Number(ms)).toISOString());
-    cols[13] = (cols[13] as number[]).map((v) => Number(v) === 1);
+    const cols = COLUMNS.map(([, type], i) =>
+      rows.map((r) => {
+        const v = r[i];
+        if (type === 'timestamptz') return new Date(Number(v)).toISOString();
+        return type === 'boolean' ? Number(v) === 1 : v;
+      }),
+    );
     await client.query(
       `INSERT INTO ${TABLE} SELECT * FROM unnest(${COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`,
       cols,
@@ -61,10 +76,12 @@ export async function loadPostgres(client: pg.Client, ch: ClickHouseClient, log:
     copied += rows.length;
     if (copied % 500_000 < page) log(`  postgres: ${copied} rows`);
   }
-  // The obvious indexes: per bot+version+type by time, per conversation, per user.
+  // The obvious indexes: per bot+version+type by time, per conversation, per user, and per
+  // team+type by time for the team endpoints (voice_call / kb_query rows of the team in range).
   await client.query(`CREATE INDEX ON ${TABLE} (bot_id, version, type, ts)`);
   await client.query(`CREATE INDEX ON ${TABLE} (bot_id, version, conversation_id)`);
   await client.query(`CREATE INDEX ON ${TABLE} (bot_id, version, user_id, ts)`);
+  await client.query(`CREATE INDEX ON ${TABLE} (team_id, type, ts)`);
   await client.query(`VACUUM ANALYZE ${TABLE}`);
 }
 

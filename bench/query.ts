@@ -1,14 +1,15 @@
 /**
- * Query benchmark (issue 3): loads N demo events once into .bench-data/query-<N>/, then per
- * endpoint measures p50/p95 end to end over HTTP for a realistic mix (30-day range, 1d
- * buckets, with/without filters and group_by), beside the raw engine time of the very same
- * SQL (recorded from the server's ClickHouse client and replayed without HTTP) and a
- * PostgreSQL 15 baseline. Results are appended as markdown to stdout (paste into
- * docs/benchmarks.md, section "Query").
+ * Query benchmark (issues 3, 4, 6): loads N demo events once into .bench-data/query-<N>/, then
+ * per endpoint variant measures p50/p95 end to end over HTTP for a realistic mix (bot
+ * analytics and flows: 30-day range, 1d buckets, with/without filters and group_by; team
+ * usage: 90 days over the whole 20-bot team), beside the raw engine time of the very same SQL
+ * (recorded from the server's ClickHouse client and replayed without HTTP) and a PostgreSQL 15
+ * baseline. Results are written as markdown to stdout (paste into docs/benchmarks.md, section
+ * "Query").
  *
- *   npm run bench:query -- --events 1000000 [--iterations 20] [--no-pg] [--only GetUsers]
+ *   npm run bench:query -- --events 1000000 [--iterations 20] [--no-pg] [--only GetFlows]
  *
- * New endpoints (flows, team usage) are new entries of ENDPOINTS.
+ * The entries (endpoint, variant, request, baseline SQL) are ENTRIES of bench/query-cases.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +22,8 @@ import { loadConfig } from '../src/config.ts';
 import { generateDemo } from '../src/demo/generate.ts';
 import { openServices } from '../src/services.ts';
 import type { ClickHouseClient } from '../src/store/clickhouse/client.ts';
-import { loadPostgres, PG_URL, type PgParams, pgQuery, pgRowCount } from './query-pg.ts';
+import { type BenchCtx, discoverFlow, ENTRIES, TARGET_P95_MS, TEAM_DAYS } from './query-cases.ts';
+import { loadPostgres, PG_URL, pgRowCount } from './query-pg.ts';
 
 interface Args {
   events: number;
@@ -29,7 +31,7 @@ interface Args {
   bots: number;
   iterations: number;
   pg: boolean;
-  /** Only endpoints whose operationId contains this text. */
+  /** Only entries whose family, operationId or variant label contains this text. */
   only: string | undefined;
 }
 
@@ -52,76 +54,16 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-/** One request variant of an endpoint; `pg` names the baseline query (undefined = none). */
-interface Variant {
-  label: string;
-  path: (bot: string) => string;
-  query: Record<string, string>;
-  pg?: { kind: string; groupBy?: string };
-}
-
-interface Endpoint {
-  operationId: string;
-  variants: (filters: { channel: string; language: string }) => Variant[];
-}
-
-const bot = (p: string) => (b: string) => `/v1/bots/${b}${p}`;
-// Plain, filtered (event/first-event channel + language), and grouped where the endpoint has group_by.
-const withFilters =
-  (p: string, kind: string, extra: Record<string, string> = {}): Endpoint['variants'] =>
-  (f) => [
-    { label: 'plain', path: bot(p), query: { bucket: '1d', ...extra }, pg: { kind } },
-    {
-      label: 'filtered',
-      path: bot(p),
-      query: { bucket: '1d', channel_type: f.channel, language: f.language, ...extra },
-      pg: { kind },
-    },
-  ];
-
-export const ENDPOINTS: Endpoint[] = [
-  {
-    operationId: 'Analytics_GetConversations',
-    variants: (f) => [
-      ...withFilters('/conversations', 'conversations')(f),
-      {
-        label: 'group_by=channel_type',
-        path: bot('/conversations'),
-        query: { bucket: '1d', group_by: 'channel_type' },
-        pg: { kind: 'conversations', groupBy: 'channel_type' },
-      },
-    ],
-  },
-  {
-    operationId: 'Analytics_GetConversationsInsights',
-    variants: (f) =>
-      withFilters('/conversations/insights', 'insights', { stat: 'num_messages' })(f).map((v) => ({
-        ...v,
-        query: Object.fromEntries(Object.entries(v.query).filter(([k]) => k !== 'bucket')),
-      })),
-  },
-  { operationId: 'Analytics_GetMessages', variants: withFilters('/messages', 'messages') },
-  { operationId: 'Analytics_GetUsers', variants: withFilters('/users', 'users') },
-  {
-    operationId: 'Analytics_GetUserActivity',
-    variants: (f) =>
-      withFilters(
-        '/users/activity',
-        'activity',
-      )(f).map((v) => ({
-        ...v,
-        query: Object.fromEntries(Object.entries(v.query).filter(([k]) => k !== 'bucket')),
-      })),
-  },
-  { operationId: 'Analytics_GetIntents', variants: withFilters('/intents', 'intents') },
-  { operationId: 'Analytics_GetIntentInsights', variants: withFilters('/intents/insights', 'intent-insights') },
-];
-
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
 };
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
+const ratio = (a: number, b: number) =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '–';
+const iso = (t: number) => new Date(t).toISOString();
+/** SQL text with whitespace runs folded, to compare a case's SQL with the recorded one. */
+const squash = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 interface Recorded {
@@ -212,63 +154,96 @@ async function main(): Promise<void> {
   const addr = app.server.address();
   const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
 
-  // 30-day range ending at the last full UTC day of the data.
-  const end = new Date(Math.floor(loaded.nowMs / 86_400_000) * 86_400_000);
-  const start = new Date(end.getTime() - 30 * 86_400_000);
-  const common = { version: 'LIVE', start_time: start.toISOString(), end_time: end.toISOString() };
+  // Bot analytics and flows: 30-day range ending at the last full UTC day of the data.
+  const endMs = Math.floor(loaded.nowMs / 86_400_000) * 86_400_000;
+  const startMs = endMs - 30 * 86_400_000;
+  const get = async (team: string, url: string): Promise<Response> =>
+    fetch(`${base}${url}`, { headers: { authorization: `Bearer ${tokens.get(team)}` } });
+
+  // Per bot: its request context, with its most frequent flow path found through the API.
+  const contexts: BenchCtx[] = [];
+  for (const b of botRows) {
+    const flow = await discoverFlow(async (p) => {
+      const q = new URLSearchParams({ version: 'LIVE', start_time: iso(startMs), end_time: iso(endMs) });
+      for (const s of p) q.append('path', s);
+      const res = await get(b.team_id, `/v1/bots/${encodeURIComponent(b.bot_id)}/flows?${q}`);
+      if (res.status !== 200) throw new Error(`flow discovery ${b.bot_id}: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as { nodes: { id: string; occurrences: number }[] };
+    });
+    const ctx = { team: b.team_id, bot: b.bot_id, channel: b.ch, language: b.lang, startMs, endMs };
+    contexts.push({ ...ctx, nowMs: loaded.nowMs, flow });
+  }
+  log(`flow paths: ${contexts.map((c) => `${c.bot}: ${c.flow.path.join(' > ')} (step ${c.flow.step})`).join('; ')}`);
 
   const lines: string[] = [];
   lines.push(
-    '| endpoint | variant | HTTP p50 | HTTP p95 | engine p50 | engine p95 | HTTP/engine p50 | PostgreSQL p50 | PG/HTTP p50 |',
+    '| family | endpoint | variant | HTTP p50 | HTTP p95 | engine p50 | engine p95 | HTTP/engine p50 | PostgreSQL p50 | PG/engine p50 | target HTTP p95 | met |',
   );
-  lines.push('|---|---|---|---|---|---|---|---|---|');
-  for (const ep of ENDPOINTS.filter((e) => args.only === undefined || e.operationId.includes(args.only))) {
-    for (const b0 of botRows.slice(0, 1)) {
-      for (const v of ep.variants({ channel: b0.ch, language: b0.lang })) {
-        const http: number[] = [];
-        const engine: number[] = [];
-        const pgTimes: number[] = [];
-        for (let i = -2; i < args.iterations; i++) {
-          // Round-robin over bots: each request hits another bot, like a dashboard fleet.
-          const b = botRows[(i + 2) % botRows.length] ?? b0;
-          const qs = new URLSearchParams({ ...common, ...v.query });
-          sink.list = [];
-          sink.on = true;
-          const t0 = performance.now();
-          const res = await fetch(`${base}${v.path(b.bot_id)}?${qs}`, {
-            headers: { authorization: `Bearer ${tokens.get(b.team_id)}` },
-          });
-          await res.text();
-          const t1 = performance.now();
-          sink.on = false;
-          if (res.status !== 200) throw new Error(`${ep.operationId} ${v.label}: HTTP ${res.status}`);
-          const recorded = sink.list;
-          const t2 = performance.now();
-          for (const r of recorded) await (await raw.query(r as never)).json();
-          const t3 = performance.now();
-          let pgMs = Number.NaN;
-          if (pgClient && v.pg) {
-            const p: PgParams = { bot: b.bot_id, version: 'LIVE', start: common.start_time, end: common.end_time };
-            if (v.query.channel_type) p.channel = v.query.channel_type;
-            if (v.query.language) p.language = v.query.language;
-            const q = pgQuery(v.pg.kind, p, v.pg.groupBy);
-            const t4 = performance.now();
-            await pgClient.query(q.text, q.values);
-            pgMs = performance.now() - t4;
-          }
-          if (i < 0) continue; // warm-up
-          http.push(t1 - t0);
-          engine.push(t3 - t2);
-          if (Number.isFinite(pgMs)) pgTimes.push(pgMs);
-        }
-        const h50 = pct(http, 50);
-        const e50 = pct(engine, 50);
-        const p50 = pgTimes.length > 0 ? pct(pgTimes, 50) : Number.NaN;
-        const row = `| ${ep.operationId.replace('Analytics_', '')} | ${v.label} | ${ms(h50)} | ${ms(pct(http, 95))} | ${ms(e50)} | ${ms(pct(engine, 95))} | ${(h50 / e50).toFixed(2)} | ${ms(p50)} | ${Number.isFinite(p50) ? `${(p50 / h50).toFixed(1)}×` : '–'} |`;
-        lines.push(row);
-        log(row);
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const only = args.only;
+  const entries = ENTRIES.filter(
+    (e) => only === undefined || [e.family, e.operationId, e.label].some((s) => s.includes(only)),
+  );
+  for (const entry of entries) {
+    const http: number[] = [];
+    const engine: number[] = [];
+    const pgTimes: number[] = [];
+    for (let i = -2; i < args.iterations; i++) {
+      // Round-robin over bots: each request hits another bot (team usage: the bot's team),
+      // like a dashboard fleet.
+      const c = contexts[(i + 2) % contexts.length];
+      if (!c) throw new Error('no bots in the data');
+      const req = entry.request(c);
+      sink.list = [];
+      sink.on = true;
+      const t0 = performance.now();
+      const res = await get(c.team, `${req.path}?${req.query}`);
+      const body = await res.text();
+      const t1 = performance.now();
+      sink.on = false;
+      if (res.status !== 200) throw new Error(`${entry.operationId} ${entry.label}: HTTP ${res.status} ${body}`);
+      const recorded = sink.list;
+      // The case's own SQL must be what the server ran, else its engine column would lie.
+      if (i === -2 && entry.sql && !recorded.some((r) => squash(r.query) === squash(entry.sql?.(c) ?? ''))) {
+        log(`WARNING ${entry.operationId} ${entry.label}: the case's SQL is not among the queries the server ran`);
       }
+      const t2 = performance.now();
+      for (const r of recorded) await (await raw.query(r as never)).json();
+      const t3 = performance.now();
+      let pgMs = Number.NaN;
+      if (pgClient && entry.pg) {
+        const q = entry.pg(c);
+        const t4 = performance.now();
+        await pgClient.query(q.text, q.values);
+        pgMs = performance.now() - t4;
+      }
+      if (i < 0) continue; // warm-up
+      http.push(t1 - t0);
+      engine.push(t3 - t2);
+      if (Number.isFinite(pgMs)) pgTimes.push(pgMs);
     }
+    const h50 = pct(http, 50);
+    const h95 = pct(http, 95);
+    const e50 = pct(engine, 50);
+    const p50 = pgTimes.length > 0 ? pct(pgTimes, 50) : Number.NaN;
+    const target = TARGET_P95_MS[entry.family];
+    const cells = [
+      entry.family,
+      entry.operationId.replace('Analytics_', ''),
+      entry.label,
+      ms(h50),
+      ms(h95),
+      ms(e50),
+      ms(pct(engine, 95)),
+      ratio(h50, e50),
+      ms(p50),
+      ratio(p50, e50),
+      `≤ ${target}`,
+      h95 <= target ? 'yes' : 'no',
+    ];
+    const row = `| ${cells.join(' | ')} |`;
+    lines.push(row);
+    log(row);
   }
 
   const cpus = os.cpus();
@@ -278,7 +253,7 @@ async function main(): Promise<void> {
       `### ${loaded.events.toLocaleString('en-US')} events, ${args.bots} bots, ${args.days} days (${new Date().toISOString().slice(0, 10)})`,
       '',
       `Machine: ${machine}. Engine: chDB in-process (@clickhouse/client over chdb). Baseline: PostgreSQL 15 on 127.0.0.1.`,
-      `Range: ${common.start_time} → ${common.end_time} (30 days), UTC, LIVE; ${args.iterations} requests per variant after 2 warm-ups, round-robin over bots. Times in ms.`,
+      `Range: bot analytics and flows ${iso(startMs)} → ${iso(endMs)} (30 days), UTC, LIVE; team usage ${TEAM_DAYS} days up to the next UTC midnight, whole team. ${args.iterations} requests per variant after 2 warm-ups, round-robin over bots. Times in ms; ratios at p50; "met" = HTTP p95 within the family's target.`,
       '',
       ...lines,
       '',

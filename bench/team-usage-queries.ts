@@ -1,10 +1,10 @@
 /**
- * Benchmark cases of the team usage endpoints (issue 6), to be plugged into
- * `npm run bench:query` (bench/query.ts). Each case gives the HTTP request, the exact
+ * Benchmark cases of the team usage endpoints (issue 6), plugged into
+ * `npm run bench:query` (bench/query.ts, through bench/query-cases.ts). Each case gives the HTTP request, the exact
  * ClickHouse SQL the endpoint runs for it (built by the same builders as the handler,
- * so it cannot drift), and a straightforward PostgreSQL equivalent over `events_pg`, a
- * table with the columns of the ClickHouse `events` table (ts as timestamptz, UInt8 as
- * smallint, LowCardinality(String) as text) and no pre-aggregation, for comparison.
+ * so it cannot drift), and a straightforward PostgreSQL equivalent over the bench's copy
+ * of the stored events (`bench_query_events`, bench/query-pg.ts: ts as timestamptz,
+ * `answered` as smallint, LowCardinality(String) as text) and no pre-aggregation.
  */
 
 import { parseFilters, parseList } from '../src/analytics/sql.ts';
@@ -17,6 +17,7 @@ import {
   voiceMinutesSql,
 } from '../src/analytics/team-usage-sql.ts';
 import { type Bucket, parseTimeRange, type TimeRange } from '../src/analytics/time-range.ts';
+import { TABLE } from './query-pg.ts';
 
 export interface TeamBenchContext {
   teamId: string;
@@ -92,7 +93,7 @@ WITH conv AS (
       min(ts) AS s,
       count(*) FILTER (WHERE type = 'message' AND direction = 'user') AS um,
       ${first('channel_type')}, ${first('language')}, ${first('campaign_id')}, ${first('campaign_source')}
-  FROM events_pg
+  FROM ${TABLE}
   WHERE team_id = $1 AND type IN ('message', 'step', 'tracking') AND conversation_id <> ''
   GROUP BY team_id, bot_id, version, conversation_id
 )
@@ -109,7 +110,7 @@ function pgVoice(team: string, range: TimeRange, languages: readonly string[]): 
   const where = pgRange(range, 'ts', values) + pgList('language', languages, values);
   const text = `
 SELECT ${bucket} AS bucket_ms, sum(ceil(duration_seconds / 60))::bigint AS n
-FROM events_pg
+FROM ${TABLE}
 WHERE team_id = $1 AND type = 'voice_call' AND ${where}
 GROUP BY 1`;
   return { text, values };
@@ -124,7 +125,7 @@ function pgKnowledgeBase(team: string, range: TimeRange, channels: string[], lan
 SELECT ${bucket} AS bucket_ms,
     count(*) FILTER (WHERE answered = 1) AS n_answered,
     count(*) FILTER (WHERE answered = 0) AS n_unanswered
-FROM events_pg
+FROM ${TABLE}
 WHERE team_id = $1 AND type = 'kb_query' AND ${where}
 GROUP BY 1`;
   return { text, values };

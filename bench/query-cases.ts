@@ -1,0 +1,176 @@
+/**
+ * The entries of `npm run bench:query` (bench/query.ts): one per endpoint variant, for every
+ * analytics endpoint of the API. Each entry builds its HTTP request and its PostgreSQL
+ * baseline from a BenchCtx (the bot of this request, round-robin over the bots, and its
+ * team); flows and team usage come from their case lists (bench/flows-queries.ts,
+ * bench/team-usage-queries.ts), which also give the ClickHouse SQL they expect the server
+ * to run (checked against what it did run, see bench/query.ts).
+ */
+import { DROPOFF } from '../src/analytics/flows-sql.ts';
+import { FLOW_BENCH_CASES, type FlowBenchInput } from './flows-queries.ts';
+import { pgQuery } from './query-pg.ts';
+import { type TeamBenchContext, teamUsageBenchCases } from './team-usage-queries.ts';
+
+export type Family = 'bot analytics' | 'flows' | 'team usage';
+
+/** Targets of the issues, HTTP p95 in ms (issue 3: bot analytics; 4: flows; 6: team usage). */
+export const TARGET_P95_MS: Record<Family, number> = { 'bot analytics': 50, flows: 100, 'team usage': 100 };
+
+/** Days of the team-usage range (issue 6 target: 90 days, the 20-bot team). */
+export const TEAM_DAYS = 90;
+
+export interface BenchCtx {
+  team: string;
+  bot: string;
+  /** The bot's most common channel_type and language (filtered variants). */
+  channel: string;
+  language: string;
+  /** Bot analytics and flows: 30 days ending at the last full UTC day of the data. */
+  startMs: number;
+  endMs: number;
+  /** End of the generated data (team usage: TEAM_DAYS days up to the next UTC midnight). */
+  nowMs: number;
+  /** The bot's most frequent path (up to 5 steps) and the step the step endpoints ask about. */
+  flow: { path: string[]; step: string };
+}
+
+export interface PgText {
+  text: string;
+  values: unknown[];
+}
+
+export interface Entry {
+  family: Family;
+  operationId: string;
+  label: string;
+  request(c: BenchCtx): { path: string; query: URLSearchParams };
+  pg?(c: BenchCtx): PgText;
+  /** ClickHouse SQL text the case expects the request to run (undefined = not checked). */
+  sql?(c: BenchCtx): string;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+// Bot analytics: plain, filtered (event/first-event channel + language) and grouped where the
+// endpoint has group_by; the baseline is the named query of bench/query-pg.ts.
+function botEntry(
+  operationId: string,
+  label: string,
+  suffix: string,
+  kind: string,
+  extra: Record<string, string>,
+  filtered: boolean,
+  groupBy?: string,
+): Entry {
+  return {
+    family: 'bot analytics',
+    operationId,
+    label,
+    request: (c) => {
+      const query = new URLSearchParams({
+        version: 'LIVE',
+        start_time: iso(c.startMs),
+        end_time: iso(c.endMs),
+        ...extra,
+      });
+      if (filtered) {
+        query.set('channel_type', c.channel);
+        query.set('language', c.language);
+      }
+      if (groupBy) query.set('group_by', groupBy);
+      return { path: `/v1/bots/${encodeURIComponent(c.bot)}${suffix}`, query };
+    },
+    pg: (c) =>
+      pgQuery(
+        kind,
+        {
+          bot: c.bot,
+          version: 'LIVE',
+          start: iso(c.startMs),
+          end: iso(c.endMs),
+          ...(filtered ? { channel: c.channel, language: c.language } : {}),
+        },
+        groupBy,
+      ),
+  };
+}
+
+const plainAndFiltered = (op: string, suffix: string, kind: string, extra: Record<string, string> = {}): Entry[] => [
+  botEntry(`Analytics_${op}`, 'plain', suffix, kind, extra, false),
+  botEntry(`Analytics_${op}`, 'filtered', suffix, kind, extra, true),
+];
+
+const DAILY = { bucket: '1d' };
+
+const BOT_ANALYTICS: Entry[] = [
+  ...plainAndFiltered('GetConversations', '/conversations', 'conversations', DAILY),
+  botEntry(
+    'Analytics_GetConversations',
+    'group_by=channel_type',
+    '/conversations',
+    'conversations',
+    DAILY,
+    false,
+    'channel_type',
+  ),
+  ...plainAndFiltered('GetConversationsInsights', '/conversations/insights', 'insights', { stat: 'num_messages' }),
+  ...plainAndFiltered('GetMessages', '/messages', 'messages', DAILY),
+  ...plainAndFiltered('GetUsers', '/users', 'users', DAILY),
+  ...plainAndFiltered('GetUserActivity', '/users/activity', 'activity'),
+  ...plainAndFiltered('GetIntents', '/intents', 'intents', DAILY),
+  ...plainAndFiltered('GetIntentInsights', '/intents/insights', 'intent-insights', DAILY),
+];
+
+const flowInput = (c: BenchCtx): FlowBenchInput => ({
+  team: c.team,
+  bot: c.bot,
+  version: 'LIVE',
+  startMs: c.startMs,
+  endMs: c.endMs,
+  step: c.flow.step,
+  path: c.flow.path,
+});
+
+const FLOWS: Entry[] = FLOW_BENCH_CASES.map((fc) => ({
+  family: 'flows',
+  operationId: fc.operationId,
+  label: fc.name,
+  request: (c) => ({ path: fc.path(flowInput(c)), query: fc.query(flowInput(c)) }),
+  pg: (c) => {
+    const q = fc.postgres(flowInput(c));
+    return { text: q.sql, values: q.params };
+  },
+  sql: (c) => fc.clickhouse(flowInput(c)).sql,
+}));
+
+const teamCtx = (c: BenchCtx): TeamBenchContext => ({ teamId: c.team, nowMs: c.nowMs, days: TEAM_DAYS });
+
+const TEAM_USAGE: Entry[] = teamUsageBenchCases.map((tc) => ({
+  family: 'team usage',
+  operationId: tc.operationId,
+  label: tc.name,
+  request: (c) => ({ path: tc.path(teamCtx(c)), query: new URLSearchParams(tc.query(teamCtx(c))) }),
+  pg: (c) => tc.postgres(teamCtx(c)),
+  sql: (c) => tc.clickhouse(teamCtx(c)).query,
+}));
+
+export const ENTRIES: Entry[] = [...BOT_ANALYTICS, ...FLOWS, ...TEAM_USAGE];
+
+/**
+ * The bot's most frequent path, found through the API itself: from the first steps, follow
+ * the most frequent next step (never DROPOFF) up to `depth` steps. The step endpoints ask
+ * about the second step of it (it has both sources and targets), else the first.
+ */
+export async function discoverFlow(
+  getFlows: (path: string[]) => Promise<{ nodes: { id: string; occurrences: number }[] }>,
+  depth = 5,
+): Promise<BenchCtx['flow']> {
+  const path: string[] = [];
+  while (path.length < depth) {
+    const { nodes } = await getFlows(path);
+    const next = nodes.find((n) => n.id !== DROPOFF);
+    if (!next) break;
+    path.push(next.id);
+  }
+  return { path, step: path[1] ?? path[0] ?? 'welcome' };
+}
