@@ -77,18 +77,3 @@ export function filterSql(
   }
   return { sql: parts.length > 0 ? ` AND ${parts.join(' AND ')}` : '', params };
 }
-
-/**
- * Exact candidate filter for "conversations that STARTED in [start, end)" over a table
- * of partial conversation rows (one per conversation per insert block). The row that
- * holds a conversation's first event starts at the true start, so a conversation that
- * started in range always has a row with start_ts < end and end_ts >= start; all rows
- * of the candidates are then aggregated and judged on min(start_ts) in HAVING.
- * Dropping rows instead (e.g. `WHERE end_ts >= start`) is NOT exact: a conversation
- * that began before the range would lose its early rows and seem to start inside it.
- */
-export function startedInRangeCandidates(table: string, keyWhere: string, keyCols: string): string {
-  return `(${keyCols}) IN (SELECT ${keyCols} FROM ${table} WHERE ${keyWhere}
-      AND start_ts < fromUnixTimestamp64Milli({end_ms:Int64})
-      AND end_ts >= fromUnixTimestamp64Milli({start_ms:Int64}))`;
-}

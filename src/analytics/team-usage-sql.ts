@@ -34,7 +34,6 @@ export function teamConversationsSql(team: string, range: TimeRange, fields: rea
     extraColumns: ['sum(user_messages) AS um'],
     having: ' AND um > 0',
     wholeConversation: true,
-    narrow: false,
   });
   const groupCols = fields.map((f, i) => `${GROUP_COLUMN[f]} AS g${i}`);
   const groupNames = fields.map((_, i) => `g${i}`);
