@@ -9,16 +9,12 @@ export type ConversationStat = 'num_messages' | 'duration_seconds' | 'num_conver
 
 /**
  * Conversations that STARTED in range (§7), one row each, with their first event's
- * channel/language/user (see startedConversationsSql). `wholeConversation` keeps the
- * rows after end_time, needed for totals over the whole conversation.
+ * channel/language/user, end and user-message total over the whole conversation (see
+ * startedConversationsSql), filtered on the first event.
  */
-function startedInRange(
-  s: BotScope,
-  columns: string[],
-  wholeConversation: boolean,
-): { sql: string; params: Record<string, unknown> } {
+function startedInRange(s: BotScope): { sql: string; params: Record<string, unknown> } {
   const f = filterSql(s.filters, FIRST_EVENT_FILTER_COLS);
-  const sql = startedConversationsSql({ keyWhere: BOT_KEY, extraColumns: columns, having: f.sql, wholeConversation });
+  const sql = startedConversationsSql({ keyWhere: BOT_KEY, where: f.sql });
   return { sql, params: { ...scopeParams(s), ...f.params } };
 }
 
@@ -29,7 +25,7 @@ export async function conversationsSeries(
   groupBy: ConversationGroup | undefined,
   signal?: AbortSignal,
 ): Promise<SeriesData> {
-  const inner = startedInRange(s, [], false);
+  const inner = startedInRange(s);
   const group = groupBy === 'channel_type' ? 'first_channel' : groupBy === 'language' ? 'first_language' : "''";
   const rows = await queryRows<{ b: number; g: string; n: number }>(
     ch,
@@ -73,13 +69,13 @@ export async function conversationsInsights(
   let query: string;
   let params: Record<string, unknown>;
   if (stat === 'num_messages') {
-    // All rows: user messages after end_time still belong to a conversation started in range.
-    const inner = startedInRange(s, ['sum(user_messages) AS m'], true);
+    // User messages after end_time still belong to a conversation started in range.
+    const inner = startedInRange(s);
     labels = NUM_LABELS;
-    query = `SELECT least(m, 10) AS bin, count() AS n FROM (${inner.sql}) GROUP BY bin`;
+    query = `SELECT least(um, 10) AS bin, count() AS n FROM (${inner.sql}) GROUP BY bin`;
     params = inner.params;
   } else if (stat === 'duration_seconds') {
-    const inner = startedInRange(s, ['max(end_ts) AS e'], true);
+    const inner = startedInRange(s);
     labels = DURATION_LABELS;
     query = `SELECT arrayCount(x -> x <= toUnixTimestamp64Milli(e) - toUnixTimestamp64Milli(s), {lower:Array(Int64)}) - 1 AS bin,
       count() AS n FROM (${inner.sql}) GROUP BY bin`;
@@ -87,7 +83,7 @@ export async function conversationsInsights(
   } else {
     // The user of a conversation is its first event's user (a supplied conversation_id
     // may span users).
-    const inner = startedInRange(s, [], false);
+    const inner = startedInRange(s);
     labels = CONV_LABELS;
     query = `
       SELECT least(c, 10) - 1 AS bin, count() AS n FROM (

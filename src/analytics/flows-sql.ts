@@ -10,7 +10,7 @@
  * over raw events is needed: the per-conversation sequence is already there.
  */
 
-import { FIRST_EVENT_FILTER_COLS, SORTED_STEPS, startedConversationsSql } from './conversation-facts.ts';
+import { FIRST_EVENT_FILTER_COLS, startedConversationsSql } from './conversation-facts.ts';
 
 /** Step id of the pseudo-node "the conversation ended here". */
 export const DROPOFF = 'DROPOFF';
@@ -25,7 +25,7 @@ export function flowConversationsSql(filterWhere: string): string {
   const key = 'team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}';
   return `
     SELECT conversation_id, st, arrayMap(x -> x.2, st) AS ids
-    FROM (${startedConversationsSql({ keyWhere: key, extraColumns: [`${SORTED_STEPS} AS st`], having: filterWhere, wholeConversation: true })})`;
+    FROM (${startedConversationsSql({ keyWhere: key, where: filterWhere })})`;
 }
 
 /** Column expressions of the conversation's first-event channel and language (for filterSql). */

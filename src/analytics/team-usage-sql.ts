@@ -16,25 +16,15 @@ export interface BuiltQuery {
 /**
  * Billable conversations (CONTRACT §2, §7): conversations of the team (both versions)
  * that STARTED in range and have at least one user message anywhere, also after
- * end_time. Rows of `conversation_facts` (migration 050) are partial, one per insert
- * block, so each conversation is first merged (GROUP BY bot, version, id: a supplied
- * id is scoped to its bot and version) and only then judged on its true start; its
- * first-event fields come from the row with the smallest (ts, seq) key.
- *
- * No row is dropped before the merge: dropping rows that end before start_time
- * would make a conversation that began before the range, and whose later rows sit in
- * another block, look as if it started in range (likewise rows starting after
- * end_time hold user messages that count).
+ * end_time. Conversations come merged from `conversation_summary` (migration 051, read
+ * with FINAL, see startedConversationsSql): a supplied id is scoped to its bot and
+ * version, its start is the true one and its first-event fields come from the event
+ * with the smallest (ts, seq).
  *
  * Result rows: bucket_ms, g0..g(n-1) (group values in group_by order), n.
  */
 export function teamConversationsSql(team: string, range: TimeRange, fields: readonly TeamGroupField[]): BuiltQuery {
-  const inner = startedConversationsSql({
-    keyWhere: 'team_id = {team:String}',
-    extraColumns: ['sum(user_messages) AS um'],
-    having: ' AND um > 0',
-    wholeConversation: true,
-  });
+  const inner = startedConversationsSql({ keyWhere: 'team_id = {team:String}', where: ' AND um > 0' });
   const groupCols = fields.map((f, i) => `${GROUP_COLUMN[f]} AS g${i}`);
   const groupNames = fields.map((_, i) => `g${i}`);
   const query = `

@@ -108,19 +108,13 @@ export class Sessionizer {
     const bots = [...new Set([...missing.values()].map((e) => e.botId))];
     const users = [...new Set([...missing.values()].map((e) => e.userId))];
     const result = await this.client.query({
-      // The inner aggregate is aliased `uid`, not `user_id`: ClickHouse resolves aliases in
-      // WHERE too, so `any(user_id) AS user_id` turned the user filter into an aggregate
-      // (ILLEGAL_AGGREGATION on the first ingest after a restart).
-      query: `SELECT bot_id, version, uid AS user_id, channel, conversation_id, start_ms, last_ms FROM (
-                SELECT bot_id, version, conversation_id, argMin(user_id, first_key) AS uid,
-                       argMin(channel_type, first_key) AS channel,
-                       toUnixTimestamp64Milli(min(start_ts)) AS start_ms,
-                       toUnixTimestamp64Milli(max(end_ts)) AS last_ms
-                FROM conversation_facts
-                WHERE bot_id IN {bots:Array(String)} AND user_id IN {users:Array(String)}
-                  AND startsWith(conversation_id, {prefix:String})
-                GROUP BY bot_id, version, conversation_id)
-              ORDER BY last_ms DESC LIMIT ${CONVS_PER_KEY} BY bot_id, version, user_id, channel`,
+      // FINAL merges each conversation's partial rows first, so start/end are its true ones.
+      query: `SELECT bot_id, version, first.2 AS uid, first.3 AS channel, conversation_id,
+                     toUnixTimestamp64Milli(start_ts) AS start_ms, toUnixTimestamp64Milli(end_ts) AS last_ms
+              FROM conversation_summary FINAL
+              WHERE bot_id IN {bots:Array(String)} AND uid IN {users:Array(String)}
+                AND startsWith(conversation_id, {prefix:String})
+              ORDER BY last_ms DESC LIMIT ${CONVS_PER_KEY} BY bot_id, version, uid, channel`,
       query_params: { bots, users, prefix: SESSION_ID_PREFIX },
       format: 'JSONCompactEachRow',
     });
