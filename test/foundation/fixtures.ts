@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { ClickHouseClient } from '../../src/store/clickhouse/client.ts';
-import { repoRoot, type ServerProcess, startServerProcess } from '../helpers/server.ts';
+import { runNode, type ServerProcess, startServerProcess } from '../helpers/server.ts';
 
 /** A fixed past instant (whole hour) so timestamps are never "in the future". */
 export const BASE_MS = Math.floor((Date.now() - 6 * 3600_000) / 3600_000) * 3600_000;
@@ -84,21 +83,10 @@ await ch.close();
 
 /** Rows of one bot in the data dir of a STOPPED server process. */
 export async function storedRowsOffline(dataDir: string, bot: string): Promise<StoredRow[]> {
-  const child = spawn(
-    process.execPath,
+  const out = await runNode(
     ['--import', 'tsx', '--input-type=module', '-e', QUERY_SCRIPT, '--', path.resolve(dataDir), bot],
-    { cwd: repoRoot, env: { ...process.env, Q_SQL: ROW_SQL }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { Q_SQL: ROW_SQL },
   );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`offline query failed (${code}): ${err}`);
   return JSON.parse(out) as StoredRow[];
 }
 

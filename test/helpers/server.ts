@@ -123,13 +123,13 @@ export async function startServerProcess(
   };
 }
 
-/** Creates a token directly in the control store of a stopped or running server's data dir. */
-export async function cliToken(dataDir: string, team: string, scopes = 'read,ingest,admin'): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    [path.join(repoRoot, 'bin', 'chatlayer-analytics.js'), 'token', 'create', '--team', team, '--scopes', scopes],
-    { cwd: repoRoot, env: { ...process.env, DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+/** Runs `node ARGS` in the repo and returns its stdout; rejects with stderr on a non-zero exit. */
+export async function runNode(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -139,7 +139,16 @@ export async function cliToken(dataDir: string, team: string, scopes = 'read,ing
     err += d.toString();
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`token create failed (${code}): ${err}`);
+  if (code !== 0) throw new Error(`node ${args.slice(0, 3).join(' ')} failed (${code}): ${err}`);
+  return out;
+}
+
+/** Creates a token directly in the control store of a stopped or running server's data dir. */
+export async function cliToken(dataDir: string, team: string, scopes = 'read,ingest,admin'): Promise<string> {
+  const out = await runNode(
+    [path.join(repoRoot, 'bin', 'chatlayer-analytics.js'), 'token', 'create', '--team', team, '--scopes', scopes],
+    { DATA_DIR: dataDir },
+  );
   return out.trim();
 }
 
