@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, ingest, repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
+import { api, ingest, repoRoot, spawnNode, startTestServer, type TestServer } from '../helpers/server.ts';
 import { message, uniq } from './fixtures.ts';
 
 /** Runs the CLI against a data dir; returns exit code, stdout and stderr. */
-async function cli(dataDir: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'chatlayer-analytics.js'), ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, out, err };
-}
+const cli = (dataDir: string, args: string[]) =>
+  spawnNode([path.join(repoRoot, 'bin', 'chatlayer-analytics.js'), ...args], { DATA_DIR: dataDir });
 
 const TOKEN_LINE = /^tok_[0-9a-f]+:[A-Za-z0-9_-]+\n$/;
 

@@ -123,8 +123,11 @@ export async function startServerProcess(
   };
 }
 
-/** Runs `node ARGS` in the repo and returns its stdout; rejects with stderr on a non-zero exit. */
-export async function runNode(args: string[], env: Record<string, string> = {}): Promise<string> {
+/** Runs `node ARGS` in the repo; resolves with its exit code and output. */
+export async function spawnNode(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
@@ -139,6 +142,12 @@ export async function runNode(args: string[], env: Record<string, string> = {}):
     err += d.toString();
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, out, err };
+}
+
+/** Runs `node ARGS` in the repo and returns its stdout; rejects with stderr on a non-zero exit. */
+export async function runNode(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const { code, out, err } = await spawnNode(args, env);
   if (code !== 0) throw new Error(`node ${args.slice(0, 3).join(' ')} failed (${code}): ${err}`);
   return out;
 }
