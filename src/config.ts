@@ -26,6 +26,8 @@ const envSchema = z.object({
   WEBHOOK_TARGET_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   // Gap that ends a conversation (CONTRACT §2), in seconds.
   SESSION_GAP_SECONDS: z.coerce.number().positive().default(900),
+  // Ingest backpressure: events queued for the engine past which requests get 429 + Retry-After.
+  INGEST_MAX_QUEUED_EVENTS: z.coerce.number().int().positive().default(1_000_000),
   // Analytics query timeout in seconds; past it the API answers 504.
   QUERY_TIMEOUT_SECONDS: z.coerce.number().positive().default(15),
   // Log level for the HTTP server (fatal, error, warn, info, debug, trace, silent).
@@ -42,6 +44,7 @@ export interface Config {
   webhookRetryScheduleSeconds: number[];
   webhookTargetConcurrency: number;
   sessionGapMs: number;
+  ingestMaxQueuedEvents: number;
   queryTimeoutSeconds: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
@@ -69,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     webhookRetryScheduleSeconds: schedule,
     webhookTargetConcurrency: e.WEBHOOK_TARGET_CONCURRENCY,
     sessionGapMs: e.SESSION_GAP_SECONDS * 1000,
+    ingestMaxQueuedEvents: e.INGEST_MAX_QUEUED_EVENTS,
     queryTimeoutSeconds: e.QUERY_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,
     ...overrides,

@@ -48,7 +48,13 @@ export async function openServices(config: Config): Promise<AppServices> {
     })
   ).json<{ n: number; last_seq: number }>();
   const sessionizer = new Sessionizer(ch, config.sessionGapMs, Number(stats?.n ?? 0) === 0);
-  const writer = new GroupCommitWriter(ch, recentIds, sessionizer, Number(stats?.last_seq ?? 0));
+  const writer = new GroupCommitWriter(
+    ch,
+    recentIds,
+    sessionizer,
+    Number(stats?.last_seq ?? 0),
+    config.ingestMaxQueuedEvents,
+  );
   const bots = new BotRegistry(db);
   const ingest = new IngestService(bots, writer);
   const pageTokens = await PageTokens.open(db);

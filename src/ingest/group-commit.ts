@@ -1,3 +1,4 @@
+import { ApiError, GrpcCode } from '../api/errors.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import { RecentIds } from './dedupe.ts';
 import type { StoredEvent, ValidEvent } from './event.ts';
@@ -15,6 +16,13 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** 429 with Retry-After: the engine is behind; the client retries the same request. */
+export const queueFull = (): ApiError =>
+  new ApiError(GrpcCode.RESOURCE_EXHAUSTED, 'ingest is behind; nothing was stored, retry after a second', {
+    status: 429,
+    headers: { 'retry-after': '1' },
+  });
+
 export type CommitListener = (events: readonly StoredEvent[]) => void;
 
 // A flush takes everything queued up to this many events; bigger inserts are cheaper
@@ -28,6 +36,8 @@ const MAX_FLUSH_EVENTS = 200_000;
  */
 export class GroupCommitWriter {
   private queue: Pending[] = [];
+  /** Events waiting in `queue` (not yet taken by a flush). */
+  private queuedEvents = 0;
   private flushing: Promise<void> | undefined;
   private lastSeq = 0;
   private readonly listeners: CommitListener[] = [];
@@ -37,6 +47,8 @@ export class GroupCommitWriter {
     private readonly recentIds: RecentIds,
     private readonly sessionizer: Sessionizer,
     lastSeq: number,
+    /** Backpressure: past this many queued events new requests get 429 (CONTRACT §3). */
+    private readonly maxQueuedEvents = 1_000_000,
   ) {
     this.lastSeq = lastSeq;
   }
@@ -45,9 +57,17 @@ export class GroupCommitWriter {
     this.listeners.push(listener);
   }
 
+  /** False when queuing `n` more events would pass the backpressure limit. */
+  hasRoomFor(n: number): boolean {
+    // An empty queue always takes a request, however large, so no request can starve.
+    return this.queuedEvents === 0 || this.queuedEvents + n <= this.maxQueuedEvents;
+  }
+
   write(events: ValidEvent[]): Promise<IngestResult> {
+    if (!this.hasRoomFor(events.length)) return Promise.reject(queueFull());
     return new Promise((resolve, reject) => {
       this.queue.push({ events, resolve, reject });
+      this.queuedEvents += events.length;
       this.kick();
     });
   }
@@ -77,6 +97,7 @@ export class GroupCommitWriter {
       batch.push(next);
       n += next.events.length;
       this.queue.shift();
+      this.queuedEvents -= next.events.length;
     }
     return batch;
   }

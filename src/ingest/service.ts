@@ -1,7 +1,7 @@
 import { ApiError, GrpcCode } from '../api/errors.ts';
 import type { Principal } from '../auth/tokens.ts';
 import type { BotRegistry } from '../store/control/bots.ts';
-import type { GroupCommitWriter, IngestResult } from './group-commit.ts';
+import { type GroupCommitWriter, type IngestResult, queueFull } from './group-commit.ts';
 import { MAX_EVENTS } from './parse.ts';
 import { validateEvents } from './validate.ts';
 
@@ -41,6 +41,8 @@ export class IngestService {
       }
       botTeams.set(ev.botId, ev.teamId);
     }
+    // Refuse early when ingest is behind, before any bot is claimed.
+    if (!this.writer.hasRoomFor(events.length)) throw queueFull();
     // Check every bot before claiming any, so a refused request registers nothing.
     for (const [botId, teamId] of botTeams) {
       const owner = await this.bots.ownerOf(botId);
