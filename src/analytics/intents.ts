@@ -108,31 +108,38 @@ export function pageIntents(ranked: IntentInfo[], p: PageRequest): IntentsPage {
   };
 }
 
+/** Byte order of the UTF-8 texts: the order ClickHouse sorts intent ids in (see rankIntents). */
+const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
 /**
  * Analytics_GetIntentInsights: one series per intent of the range's top 10, per bucket.
- * One query (the top 10 as a subquery) saves an engine round trip; a series' sum is the
- * intent's count in range, so rankedSeries orders them exactly like the ranking.
+ * One scan counts every intent per bucket (a bot has few intents, so the rows are few);
+ * the top 10 is picked here with the ranking's order (count desc, intent_id in byte
+ * order), which halves the engine work of a top-10 subquery over the same events.
  */
 export async function intentInsights(ch: ClickHouseClient, s: BotScope, signal?: AbortSignal): Promise<SeriesData> {
   const where = userMessagesWhere(s);
   const rows = await queryRows<{ b: number; intent: string; n: number }>(
     ch,
     `SELECT ${bucketStartSql(s.range, 'ts')} AS b, toString(intent) AS intent, count() AS n
-     FROM events WHERE ${where.sql} AND ${UNDERSTOOD} AND toString(intent) IN (
-       SELECT i FROM (
-         SELECT toString(intent) AS i, count() AS c FROM events WHERE ${where.sql} AND ${UNDERSTOOD}
-         GROUP BY i ORDER BY c DESC, i ASC LIMIT 10))
+     FROM events WHERE ${where.sql} AND ${UNDERSTOOD}
      GROUP BY b, intent`,
     where.params,
     signal,
   );
   const byIntent = new Map<string, { bucketMs: number; value: number }[]>();
+  const totals = new Map<string, number>();
   for (const r of rows) {
     const list = byIntent.get(r.intent) ?? [];
     list.push({ bucketMs: Number(r.b), value: Number(r.n) });
     byIntent.set(r.intent, list);
+    totals.set(r.intent, (totals.get(r.intent) ?? 0) + Number(r.n));
   }
+  const top = [...totals.entries()]
+    .sort((x, y) => y[1] - x[1] || byteOrder(x[0], y[0]))
+    .slice(0, 10)
+    .map(([intent]) => intent);
   const filled = new Map<string, number[]>();
-  for (const [intent, list] of byIntent) filled.set(intent, fillBuckets(s.range.bucketStarts, list));
+  for (const intent of top) filled.set(intent, fillBuckets(s.range.bucketStarts, byIntent.get(intent) ?? []));
   return rankedSeries(filled, s.range.labels);
 }
