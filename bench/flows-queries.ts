@@ -11,13 +11,9 @@
  * PostgreSQL parameters are positional ($1…); `pgParams` gives them in order.
  * All SQL takes values as parameters, never spliced into the text.
  */
-import {
-  DROPOFF,
-  FIRST_ATTR_COLS,
-  flowStepDetailsSql,
-  flowStepEdgesSql,
-  flowsSql,
-} from '../src/analytics/flows-sql.ts';
+
+import { FIRST_EVENT_FILTER_COLS } from '../src/analytics/conversation-facts.ts';
+import { DROPOFF, flowStepDetailsSql, flowStepEdgesSql, flowsSql } from '../src/analytics/flows-sql.ts';
 import { filterSql } from '../src/analytics/sql.ts';
 import { TABLE } from './query-pg.ts';
 
@@ -55,7 +51,7 @@ function chParams(i: FlowBenchInput): Record<string, unknown> {
   return { team: i.team, bot: i.bot, version: i.version, tz: 'UTC', start_ms: i.startMs, end_ms: i.endMs };
 }
 
-const NO_FILTER = filterSql({ channelTypes: [], languages: [] }, FIRST_ATTR_COLS).sql;
+const NO_FILTER = filterSql({ channelTypes: [], languages: [] }, FIRST_EVENT_FILTER_COLS).sql;
 
 /**
  * PostgreSQL: conversations of the bot+version that started in range (their first

@@ -10,7 +10,7 @@
  * over raw events is needed: the per-conversation sequence is already there.
  */
 
-import { FIRST_EVENT_FILTER_COLS, startedConversationsSql } from './conversation-facts.ts';
+import { startedConversationsSql } from './conversation-facts.ts';
 
 /** Step id of the pseudo-node "the conversation ended here". */
 export const DROPOFF = 'DROPOFF';
@@ -27,9 +27,6 @@ export function flowConversationsSql(filterWhere: string): string {
     SELECT conversation_id, st, arrayMap(x -> x.2, st) AS ids
     FROM (${startedConversationsSql({ keyWhere: key, where: filterWhere })})`;
 }
-
-/** Column expressions of the conversation's first-event channel and language (for filterSql). */
-export const FIRST_ATTR_COLS = FIRST_EVENT_FILTER_COLS;
 
 /**
  * Path explorer: conversations whose step sequence starts with {path}, counted

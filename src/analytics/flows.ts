@@ -6,7 +6,9 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { badParam } from '../api/errors.ts';
-import { FIRST_ATTR_COLS, flowStepDetailsSql, flowStepEdgesSql, flowsSql } from './flows-sql.ts';
+import { firstParam } from '../api/querystring.ts';
+import { FIRST_EVENT_FILTER_COLS } from './conversation-facts.ts';
+import { flowStepDetailsSql, flowStepEdgesSql, flowsSql } from './flows-sql.ts';
 import { type BotVersion, filterSql, parseFilters, rangeParams } from './sql.ts';
 import { parseTimeRange } from './time-range.ts';
 
@@ -52,7 +54,7 @@ export function parsePath(value: unknown): string[] {
 }
 
 export function parseEdgeDirection(value: unknown): EdgeDirection {
-  const v = Array.isArray(value) ? value[0] : value;
+  const v = firstParam(value);
   if (v === 'sources' || v === 'targets') return v;
   if (v === undefined || v === '') throw badParam('type', 'is required (sources or targets)');
   throw badParam('type', 'must be sources or targets');
@@ -61,7 +63,7 @@ export function parseEdgeDirection(value: unknown): EdgeDirection {
 /** Shared parameters of the three endpoints: range (with timezone) and first-event filters. */
 function common(scope: FlowScope, query: Record<string, unknown>): { where: string; params: Record<string, unknown> } {
   const range = parseTimeRange(query);
-  const filters = filterSql(parseFilters(query), FIRST_ATTR_COLS);
+  const filters = filterSql(parseFilters(query), FIRST_EVENT_FILTER_COLS);
   return {
     where: filters.sql,
     params: { ...rangeParams(range), ...filters.params, team: scope.team, bot: scope.bot, version: scope.version },

@@ -1,4 +1,6 @@
 import { badParam } from '../api/errors.ts';
+import { firstParam } from '../api/querystring.ts';
+import type { BotVersion } from '../ingest/event.ts';
 import type { TimeRange } from './time-range.ts';
 
 /**
@@ -29,10 +31,10 @@ export function rangeParams(range: TimeRange): Record<string, unknown> {
 export const IN_RANGE = (col: string): string =>
   `${col} >= fromUnixTimestamp64Milli({start_ms:Int64}) AND ${col} < fromUnixTimestamp64Milli({end_ms:Int64})`;
 
-export type BotVersion = 'DRAFT' | 'LIVE';
+export type { BotVersion };
 
 export function parseVersion(value: unknown, name = 'version'): BotVersion {
-  const v = Array.isArray(value) ? value[0] : value;
+  const v = firstParam(value);
   if (v === 'DRAFT' || v === 'LIVE') return v;
   if (v === undefined || v === '') throw badParam(name, 'is required (DRAFT or LIVE)');
   throw badParam(name, 'must be DRAFT or LIVE');

@@ -1,4 +1,5 @@
 import { badParam } from '../api/errors.ts';
+import { firstParam } from '../api/querystring.ts';
 
 /** The seven `group_by` fields of Analytics_GetTeamConversationsUsage (CONTRACT §4). */
 export const TEAM_GROUP_FIELDS = [
@@ -45,7 +46,7 @@ export const FIRST_EVENT_FIELDS: readonly TeamGroupField[] = [
  * parameter takes its first value, like every scalar parameter.
  */
 export function parseGroupBy(value: unknown): TeamGroupField[] {
-  const raw = Array.isArray(value) ? value[0] : value;
+  const raw = firstParam(value);
   if (raw === undefined || raw === null) return [];
   if (typeof raw !== 'string') throw badParam('group_by', 'must be a comma-separated list');
   const fields: TeamGroupField[] = [];

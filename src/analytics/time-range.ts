@@ -1,9 +1,9 @@
 import { DateTime, IANAZone } from 'luxon';
 import { badParam } from '../api/errors.ts';
+import { firstParam } from '../api/querystring.ts';
 import { parseRfc3339 } from '../ingest/validate.ts';
 
 export type Bucket = '1h' | '1d' | '1w' | '1m';
-export const ALL_BUCKETS: readonly Bucket[] = ['1h', '1d', '1w', '1m'];
 export const BOT_BUCKETS: readonly Bucket[] = ['1h', '1d', '1w'];
 export const MAX_BUCKETS = 10_000;
 
@@ -29,8 +29,7 @@ export interface TimeRange {
   labels: string[];
 }
 
-const firstValue = (v: unknown): string | undefined =>
-  Array.isArray(v) ? (v[0] as string | undefined) : (v as string | undefined);
+const firstValue = (v: unknown): string | undefined => firstParam(v) as string | undefined;
 
 export function parseTimezone(query: Record<string, unknown>): string {
   const tz = firstValue(query.timezone);

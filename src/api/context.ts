@@ -1,4 +1,4 @@
-import type { Principal, Scope } from '../auth/tokens.ts';
+import type { Principal } from '../auth/tokens.ts';
 import type { AppServices } from '../services.ts';
 
 /** What a handler sees: transport details stay in server.ts. */
@@ -13,14 +13,4 @@ export interface HandlerContext {
   signal: AbortSignal;
 }
 
-export interface HandlerResult {
-  status?: number;
-  body: unknown;
-}
-
 export type Handler = (ctx: HandlerContext) => Promise<unknown>;
-
-export interface OperationBinding {
-  scope: Scope | 'any';
-  handler?: Handler;
-}

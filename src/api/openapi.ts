@@ -43,10 +43,6 @@ function readYaml(file: string): OpenApiDocument {
   return YAML.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as OpenApiDocument;
 }
 
-export function loadSeedDocument(): OpenApiDocument {
-  return readYaml('seed.yaml');
-}
-
 let cached: OpenApiDocument | undefined;
 
 /** The merged document (seed + additions), built once. */

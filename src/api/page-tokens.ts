@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { ControlDb } from '../store/control/db.ts';
 import { badParam } from './errors.ts';
+import { firstParam } from './querystring.ts';
 
 const KEY_NAME = 'page_token_key';
 
@@ -34,7 +35,7 @@ export class PageTokens {
 
   /** The position sealed for `scope`, or a 400 naming `param`. Empty/absent token → undefined. */
   open(param: string, token: unknown, scope: string): unknown {
-    const text = Array.isArray(token) ? token[0] : token;
+    const text = firstParam(token);
     if (text === undefined || text === '') return undefined;
     if (typeof text !== 'string') throw badParam(param, 'is not a valid page token');
     const [body, mac, extra] = text.split('.');
@@ -57,7 +58,7 @@ export class PageTokens {
 
 /** page_size: default when absent or 0, values above `max` coerced to `max`, negative → 400. */
 export function parsePageSize(value: unknown, def = 50, max = 100): number {
-  const v = Array.isArray(value) ? value[0] : value;
+  const v = firstParam(value);
   if (v === undefined || v === '') return def;
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isInteger(n) || n < 0) throw badParam('page_size', 'must be a non-negative integer');

@@ -29,3 +29,6 @@ export function parseQuery(text: string): Record<string, string | string[]> {
   }
   return out;
 }
+
+/** A repeated scalar parameter (`a=1&a=2`) takes its first value, for every parameter alike. */
+export const firstParam = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value);

@@ -12,8 +12,7 @@ import { BOT_BUCKETS, parseTimeRange } from '../../analytics/time-range.ts';
 import { userActivity, usersSeries } from '../../analytics/users.ts';
 import type { Handler, HandlerContext } from '../context.ts';
 import { badParam } from '../errors.ts';
-
-const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
+import { firstParam as first } from '../querystring.ts';
 
 /** Tenant, bot, version, time range (+ timezone, bucket) and filters of a bot analytics request. */
 function botScope(ctx: HandlerContext, withBucket: boolean): BotScope {
