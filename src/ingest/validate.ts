@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type BotVersion, EVENT_TYPES, type EventType, type ValidEvent, VERSIONS } from './event.ts';
+import { ID_RULE, isValidId } from './ids.ts';
 
 export interface EventError {
   index: number;
   reason: string;
 }
 
-const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 const MAX_STRING = 1024;
@@ -70,7 +70,7 @@ function reqString(o: Record<string, unknown>, field: string): string {
 
 function identifier(o: Record<string, unknown>, field: string): string {
   const v = reqString(o, field);
-  if (!ID_PATTERN.test(v)) fail(`"${field}" must be 1-128 characters of [A-Za-z0-9._:-]`);
+  if (!isValidId(v)) fail(`"${field}" must be ${ID_RULE}`);
   return v;
 }
 
