@@ -18,7 +18,7 @@ declare module 'fastify' {
     principal?: Principal;
   }
   interface FastifyContextConfig {
-    /** The route reads its body as text (ingest parses NDJSON/JSON itself). */
+    /** The route reads its body as a Buffer (ingest decodes and parses NDJSON/JSON itself). */
     rawBody?: boolean;
   }
 }
@@ -58,14 +58,15 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     return503OnClosing: true,
   });
 
-  // Ingest reads the body as text itself (NDJSON, array or object); other routes get JSON.
+  // Ingest reads the body's bytes itself (strict UTF-8, then NDJSON, array or object);
+  // other routes get JSON.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
     ['application/json', 'application/x-ndjson', 'text/plain', '*'],
-    { parseAs: 'string' },
+    { parseAs: 'buffer' },
     (req, body, done) => {
-      const text = body as string;
-      if (req.routeOptions.config?.rawBody) return done(null, text);
+      if (req.routeOptions.config?.rawBody) return done(null, body);
+      const text = (body as Buffer).toString('utf8');
       if (text.length === 0) return done(null, undefined);
       try {
         done(null, JSON.parse(text));
