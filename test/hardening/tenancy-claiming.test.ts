@@ -32,6 +32,16 @@ describe('bot claiming', () => {
   });
 
   const botRows = () => srv.services.db.selectFrom('bots').selectAll().orderBy('id').execute();
+  // Everything an admin write could leave behind: bots, definitions, subscriptions.
+  const snapshot = async () => {
+    const db = srv.services.db;
+    const [bots, defs, subs] = await Promise.all([
+      botRows(),
+      db.selectFrom('event_definitions').select(['bot_id', 'event']).orderBy('id').execute(),
+      db.selectFrom('subscriptions').select(['bot_id', 'id']).orderBy('id').execute(),
+    ]);
+    return { bots, defs, subs };
+  };
   const postJson = (url: string, token: string, body: unknown) =>
     api(`${srv.url}${url}`, token, {
       method: 'POST',
@@ -43,7 +53,7 @@ describe('bot claiming', () => {
   const range = 'version=LIVE&start_time=2026-01-01&end_time=2026-01-02';
 
   test('an admin write on an unknown bot is 404 and claims nothing, with a valid body or {}', async () => {
-    const before = await botRows();
+    const before = await snapshot();
     const bot = uniq('nobody_yet');
     for (const [route, body] of [
       ['events/definitions', {}],
@@ -57,7 +67,7 @@ describe('bot claiming', () => {
     }
     const read = await api(`${srv.url}/v1/bots/${bot}/messages?${range}`, tokenB);
     assert.equal(read.status, 404, 'reads still 404: the bot was not claimed');
-    assert.deepEqual(await botRows(), before);
+    assert.deepEqual(await snapshot(), before);
   });
 
   test('squatting: team B cannot take a bot id that team A will ingest later', async () => {
@@ -118,7 +128,7 @@ describe('bot claiming', () => {
   const validUnknown = new Set(['x'.repeat(100), 'a..b']);
 
   test('a path bot_id outside the id rule → 400 naming bot_id, on reads and admin writes; nothing claimed', async () => {
-    const before = await botRows();
+    const before = await snapshot();
     for (const [what, id] of badIds) {
       const cases: [string, string, string | undefined][] = [
         ['GET', `/v1/bots/${id}/messages?${range}`, undefined],
@@ -145,11 +155,11 @@ describe('bot claiming', () => {
         assert.equal(res.body.details[0]?.parameter, 'bot_id', where);
       }
     }
-    assert.deepEqual(await botRows(), before);
+    assert.deepEqual(await snapshot(), before);
   });
 
   test('a 129-character bot id is refused on every path (ingest too, with `..`), nothing claimed', async () => {
-    const before = await botRows();
+    const before = await snapshot();
     const id = 'x'.repeat(129);
     for (const [method, url, body] of [
       ['GET', `/v1/bots/${id}/messages?${range}`, undefined],
@@ -167,7 +177,7 @@ describe('bot claiming', () => {
       assert.equal(refused.status, 400, bot);
       assert.match(JSON.stringify(refused.body), /bot_id/);
     }
-    assert.deepEqual(await botRows(), before);
+    assert.deepEqual(await snapshot(), before);
   });
 
   const cli = (...args: string[]) =>
