@@ -13,8 +13,19 @@ export interface SeriesData {
   x_values: string[];
 }
 
-export function serie(values: number[]): Serie {
-  if (values.length === 0) return { values, mean: 0, max: 0, min: 0, sum: 0 };
+/** Every number of a Serie is an int32 in the API document. */
+export const SERIE_MAX = 2_147_483_647;
+const saturate = (n: number): number => Math.min(n, SERIE_MAX);
+
+/**
+ * Builds every series of the API, so this is the one place that keeps its numbers in
+ * int32: a value or sum above 2,147,483,647 saturates there (never wraps, never leaves
+ * the schema). `mean` is taken over the saturated values; a saturated `sum` is the
+ * only case where `sum` is not the sum of `values` (README "Limits").
+ */
+export function serie(raw: number[]): Serie {
+  if (raw.length === 0) return { values: raw, mean: 0, max: 0, min: 0, sum: 0 };
+  const values = raw.map(saturate);
   let sum = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -24,7 +35,8 @@ export function serie(values: number[]): Serie {
     if (v > max) max = v;
   }
   // Halves round up (CONTRACT §7: [4, 1] → 3), values are never negative.
-  return { values, mean: Math.floor(sum / values.length + 0.5), max, min, sum };
+  // Saturated values keep the sum exact in a double (10,000 buckets × 2^31 < 2^53).
+  return { values, mean: Math.floor(sum / values.length + 0.5), max, min, sum: saturate(sum) };
 }
 
 /** Fixed-label series (messages, users, …) in the given order. */

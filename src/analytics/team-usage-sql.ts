@@ -3,6 +3,7 @@
  * handlers and the benchmark run the very same text. Every value travels as a
  * server-side parameter; only fixed column names are spliced in.
  */
+import { MAX_CALL_SECONDS } from '../ingest/limits.ts';
 import { startedConversationsSql } from './conversation-facts.ts';
 import { bucketStartSql, type Filters, filterSql, IN_RANGE, rangeParams } from './sql.ts';
 import { GROUP_COLUMN, type TeamGroupField } from './team-group-by.ts';
@@ -37,6 +38,8 @@ GROUP BY ${['bucket_ms', ...groupNames].join(', ')}`;
 /**
  * Voice minutes (CONTRACT §2): every voice_call of the team (both versions) whose own
  * timestamp is in range counts ceil(duration_seconds / 60) minutes; a 0 s call is 0.
+ * A call counts at most 24 h (the ingest bound), also one stored before the bound
+ * existed: toUInt64 of a float past 2^64 is undefined and once wrapped the team's total.
  * Only `language` filters here (the seed has no channel_type on this endpoint).
  */
 export function voiceMinutesSql(team: string, range: TimeRange, languages: readonly string[]): BuiltQuery {
@@ -45,11 +48,12 @@ export function voiceMinutesSql(team: string, range: TimeRange, languages: reado
     { channel: 'channel_type', language: 'language' },
   );
   const query = `
-SELECT ${bucketStartSql(range, 'ts')} AS bucket_ms, toUInt64(sum(toUInt64(ceil(duration_seconds / 60)))) AS n
+SELECT ${bucketStartSql(range, 'ts')} AS bucket_ms,
+    toUInt64(sum(toUInt64(ceil(least(duration_seconds, {max_call_s:Float64}) / 60)))) AS n
 FROM events
 WHERE team_id = {team:String} AND type = 'voice_call' AND ${IN_RANGE('ts')}${filter.sql}
 GROUP BY bucket_ms`;
-  return { query, params: { ...rangeParams(range), ...filter.params, team } };
+  return { query, params: { ...rangeParams(range), ...filter.params, team, max_call_s: MAX_CALL_SECONDS } };
 }
 
 /**

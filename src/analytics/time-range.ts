@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { DateTime, IANAZone } from 'luxon';
 import { badParam } from '../api/errors.ts';
 import { firstParam } from '../api/querystring.ts';
@@ -31,12 +32,23 @@ export interface TimeRange {
 
 const firstValue = (v: unknown): string | undefined => firstParam(v) as string | undefined;
 
+// luxon (Intl) accepts any letter case and zones the engine lacks (America/Coyhaique on
+// chDB 3.4); the engine then fails the query with a 500. A name is valid only when the
+// engine knows it under exactly that spelling and luxon knows it too.
+const ENGINE_ZONES: ReadonlySet<string> = new Set(
+  fs
+    .readFileSync(new URL('./engine-time-zones.txt', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#')),
+);
+
 export function parseTimezone(query: Record<string, unknown>): string {
   const tz = firstValue(query.timezone);
   if (tz === undefined || tz === '') return 'UTC';
-  if (!IANAZone.isValidZone(tz)) throw badParam('timezone', `"${tz}" is not an IANA time zone name`);
-  // Normalise to the canonical spelling so ClickHouse and luxon agree.
-  return tz === 'utc' || tz === 'Etc/UTC' ? 'UTC' : tz;
+  if (!ENGINE_ZONES.has(tz) || !IANAZone.isValidZone(tz))
+    throw badParam('timezone', `"${tz}" is not an IANA time zone name (names are case-sensitive, e.g. Europe/Paris)`);
+  // Etc/UTC is UTC: labels take the `Z` form (CONTRACT §7).
+  return tz === 'Etc/UTC' ? 'UTC' : tz;
 }
 
 /** RFC 3339 (with offset) or a date (midnight in `tz`), CONTRACT §3. */

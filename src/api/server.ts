@@ -2,11 +2,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { credentialsFromHeader, type Principal, verifyToken } from '../auth/tokens.ts';
+import { ID_RULE, isValidId } from '../ingest/ids.ts';
 import { MAX_BODY_BYTES } from '../ingest/parse.ts';
 import type { AppServices } from '../services.ts';
 import type { HandlerContext } from './context.ts';
 import { mapError } from './error-mapping.ts';
-import { ApiError, GrpcCode } from './errors.ts';
+import { ApiError, badParam, GrpcCode } from './errors.ts';
 import { derefSchema, listRoutes, loadApiDocument, type RouteSpec } from './openapi.ts';
 import { parseQuery } from './querystring.ts';
 import { operationHandlers } from './routes/index.ts';
@@ -17,14 +18,11 @@ declare module 'fastify' {
     principal?: Principal;
   }
   interface FastifyContextConfig {
-    /** The route reads its body as text (ingest parses NDJSON/JSON itself). */
+    /** The route reads its body as a Buffer (ingest decodes and parses NDJSON/JSON itself). */
     rawBody?: boolean;
   }
 }
 
-// Admin writes may name a bot that has sent no events yet (e.g. subscribe first);
-// they claim it for the token's team like a first ingest would (CONTRACT §6).
-const CLAIMING_OPERATIONS = new Set(['Analytics_CreateEventDefinition', 'Analytics_CreateSubscription']);
 const INT_FORMATS = new Set(['int32', 'int64']);
 
 export interface ServerOptions {
@@ -60,14 +58,15 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     return503OnClosing: true,
   });
 
-  // Ingest reads the body as text itself (NDJSON, array or object); other routes get JSON.
+  // Ingest reads the body's bytes itself (strict UTF-8, then NDJSON, array or object);
+  // other routes get JSON.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
     ['application/json', 'application/x-ndjson', 'text/plain', '*'],
-    { parseAs: 'string' },
+    { parseAs: 'buffer' },
     (req, body, done) => {
-      const text = body as string;
-      if (req.routeOptions.config?.rawBody) return done(null, text);
+      if (req.routeOptions.config?.rawBody) return done(null, body);
+      const text = (body as Buffer).toString('utf8');
       if (text.length === 0) return done(null, undefined);
       try {
         done(null, JSON.parse(text));
@@ -146,15 +145,17 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
         }
         req.principal = principal;
       },
-      preHandler: async (req) => {
+      // Tenancy runs before body and query validation: an admin write on a bot that is
+      // not the team's answers 404 whether its body is valid or not (CONTRACT §7).
+      preValidation: async (req) => {
         const principal = req.principal as Principal;
         const params = req.params as Record<string, string>;
         if (params.team_id !== undefined && params.team_id !== principal.teamId)
           throw new ApiError(GrpcCode.NOT_FOUND, `team "${params.team_id}" not found`);
         if (params.bot_id !== undefined) {
-          let owner = await services.bots.ownerOf(params.bot_id);
-          if (owner === undefined && CLAIMING_OPERATIONS.has(operationId))
-            owner = await services.bots.claim(params.bot_id, principal.teamId);
+          if (!isValidId(params.bot_id)) throw badParam('bot_id', `must be ${ID_RULE}`);
+          // Only ingest or `bot create` claims a bot (CONTRACT §7): no route here does.
+          const owner = await services.bots.ownerOf(params.bot_id);
           if (owner !== principal.teamId) throw new ApiError(GrpcCode.NOT_FOUND, `bot "${params.bot_id}" not found`);
         }
       },

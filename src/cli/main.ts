@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBotCommands } from './bot-commands.ts';
 import { registerDataCommands } from './data-commands.ts';
 import { registerServe } from './serve.ts';
 import { registerTokenCommands } from './token-commands.ts';
@@ -11,5 +12,6 @@ const program = new Command()
 registerServe(program);
 registerDataCommands(program);
 registerTokenCommands(program);
+registerBotCommands(program);
 
 await program.parseAsync(process.argv);

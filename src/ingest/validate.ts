@@ -1,15 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { type BotVersion, EVENT_TYPES, type EventType, type ValidEvent, VERSIONS } from './event.ts';
+import { ID_RULE, isValidId } from './ids.ts';
+import {
+  ATTRIBUTE_KEY_MAX_CHARS,
+  ATTRIBUTE_NUMBER_MAX_ABS,
+  ATTRIBUTE_VALUE_MAX_CHARS,
+  ATTRIBUTES_MAX_BYTES,
+  type CappedField,
+  FIELD_MAX_CHARS,
+  MAX_CALL_SECONDS,
+} from './limits.ts';
 
 export interface EventError {
   index: number;
+  /** The offending field (`attributes.<key>` for an attribute) when one field is to blame. */
+  field?: string;
   reason: string;
 }
 
-const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+// A lone surrogate (e.g. JSON "\ud800") is not Unicode text: the engine refuses the
+// whole insert ("Cannot parse escape sequence"), so it is refused here per field.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
-const MAX_STRING = 1024;
 
 const COMMON_FIELDS = [
   'id',
@@ -37,10 +50,27 @@ const ALLOWED: Record<EventType, ReadonlySet<string>> = Object.fromEntries(
   EVENT_TYPES.map((t) => [t, new Set([...COMMON_FIELDS, ...TYPE_FIELDS[t]])]),
 ) as unknown as Record<EventType, ReadonlySet<string>>;
 
-class Invalid extends Error {}
-const fail = (reason: string): never => {
-  throw new Invalid(reason);
+class Invalid extends Error {
+  constructor(
+    reason: string,
+    readonly field: string | undefined,
+  ) {
+    super(reason);
+  }
+}
+const fail = (reason: string, field?: string): never => {
+  throw new Invalid(reason, field);
 };
+
+/** Length cap and well-formed Unicode, for every string an event carries. */
+function checkText(field: string, v: string, max: number): string {
+  if (v.length > max) return fail(`"${field}" is longer than ${max} characters`, field);
+  if (LONE_SURROGATE.test(v)) return fail(`"${field}" holds a lone UTF-16 surrogate (not valid Unicode)`, field);
+  return v;
+}
+
+// Echoed names (unknown fields, attribute keys) are cut so an error never carries a megabyte.
+const shown = (name: string): string => (name.length > 64 ? `${name.slice(0, 64)}…` : name);
 
 /** Parses an RFC 3339 timestamp strictly (calendar-valid, with offset) to epoch ms. */
 export function parseRfc3339(text: string): number | undefined {
@@ -54,42 +84,51 @@ export function parseRfc3339(text: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-function optString(o: Record<string, unknown>, field: string, fallback = ''): string {
+function optString(o: Record<string, unknown>, field: CappedField, fallback = ''): string {
   const v = o[field];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'string') return fail(`"${field}" must be a string`);
-  if (v.length > MAX_STRING) return fail(`"${field}" is longer than ${MAX_STRING} characters`);
-  return v;
+  if (typeof v !== 'string') return fail(`"${field}" must be a string`, field);
+  return checkText(field, v, FIELD_MAX_CHARS[field]);
 }
 
-function reqString(o: Record<string, unknown>, field: string): string {
+function reqString(o: Record<string, unknown>, field: CappedField): string {
   const v = o[field];
-  if (v === undefined || v === null || v === '') return fail(`"${field}" is required`);
+  if (v === undefined || v === null || v === '') return fail(`"${field}" is required`, field);
   return optString(o, field);
 }
 
-function identifier(o: Record<string, unknown>, field: string): string {
+function identifier(o: Record<string, unknown>, field: 'team_id' | 'bot_id'): string {
   const v = reqString(o, field);
-  if (!ID_PATTERN.test(v)) fail(`"${field}" must be 1-128 characters of [A-Za-z0-9._:-]`);
+  if (!isValidId(v)) fail(`"${field}" must be ${ID_RULE}`, field);
   return v;
 }
 
-function oneOf<T extends string>(o: Record<string, unknown>, field: string, allowed: readonly T[]): T {
+function oneOf<T extends string>(o: Record<string, unknown>, field: CappedField, allowed: readonly T[]): T {
   const v = reqString(o, field);
-  if (!(allowed as readonly string[]).includes(v)) fail(`"${field}" must be one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(v)) fail(`"${field}" must be one of ${allowed.join(', ')}`, field);
   return v as T;
 }
 
 function attributesText(v: unknown): string {
   if (v === undefined || v === null) return '{}';
-  if (typeof v !== 'object' || Array.isArray(v)) return fail('"attributes" must be a flat JSON object');
+  if (typeof v !== 'object' || Array.isArray(v)) return fail('"attributes" must be a flat JSON object', 'attributes');
   for (const [k, val] of Object.entries(v)) {
-    const t = typeof val;
-    if (t !== 'string' && t !== 'number' && t !== 'boolean') {
-      fail(`"attributes.${k}" must be a string, number or boolean`);
-    }
+    if (k.length > ATTRIBUTE_KEY_MAX_CHARS)
+      fail(`"attributes" has a key longer than ${ATTRIBUTE_KEY_MAX_CHARS} characters ("${shown(k)}")`, 'attributes');
+    if (LONE_SURROGATE.test(k))
+      fail('"attributes" has a key holding a lone UTF-16 surrogate (not valid Unicode)', 'attributes');
+    const field = `attributes.${k}`;
+    if (typeof val === 'string') checkText(field, val, ATTRIBUTE_VALUE_MAX_CHARS);
+    else if (typeof val === 'number') {
+      // JSON.parse turns 1e400 into Infinity, which JSON.stringify would store as null.
+      if (!Number.isFinite(val) || Math.abs(val) > ATTRIBUTE_NUMBER_MAX_ABS)
+        fail(`"${field}" must be a finite number within ±${ATTRIBUTE_NUMBER_MAX_ABS}`, field);
+    } else if (typeof val !== 'boolean') fail(`"${field}" must be a string, number or boolean`, field);
   }
-  return JSON.stringify(v);
+  const text = JSON.stringify(v);
+  if (Buffer.byteLength(text, 'utf8') > ATTRIBUTES_MAX_BYTES)
+    fail(`"attributes" is larger than ${ATTRIBUTES_MAX_BYTES} bytes as JSON`, 'attributes');
+  return text;
 }
 
 function validateOne(raw: unknown, nowMs: number): ValidEvent {
@@ -97,13 +136,13 @@ function validateOne(raw: unknown, nowMs: number): ValidEvent {
   const o = raw as Record<string, unknown>;
   const type = oneOf(o, 'type', EVENT_TYPES);
   for (const key of Object.keys(o)) {
-    if (!ALLOWED[type].has(key)) fail(`unknown field "${key}" for a ${type} event`);
+    if (!ALLOWED[type].has(key)) fail(`unknown field "${shown(key)}" for a ${type} event`);
   }
   const tsText = reqString(o, 'timestamp');
   const tsMs = parseRfc3339(tsText);
-  if (tsMs === undefined) return fail('"timestamp" must be an RFC 3339 date-time with offset');
-  if (tsMs > nowMs + FUTURE_TOLERANCE_MS) fail('"timestamp" is more than 5 minutes in the future');
-  if (tsMs < 0) fail('"timestamp" must be after 1970-01-01');
+  if (tsMs === undefined) return fail('"timestamp" must be an RFC 3339 date-time with offset', 'timestamp');
+  if (tsMs > nowMs + FUTURE_TOLERANCE_MS) fail('"timestamp" is more than 5 minutes in the future', 'timestamp');
+  if (tsMs < 0) fail('"timestamp" must be after 1970-01-01', 'timestamp');
 
   const idGiven = o.id !== undefined && o.id !== null;
   const id = idGiven ? reqString(o, 'id') : randomUUID();
@@ -141,11 +180,13 @@ function validateOne(raw: unknown, nowMs: number): ValidEvent {
       else ev.kind = optString(o, 'kind');
       const intent = o.intent;
       if (intent !== undefined && intent !== null && typeof intent !== 'string')
-        fail('"intent" must be a string or null');
-      ev.intent = typeof intent === 'string' && intent !== '' ? intent : null;
+        fail('"intent" must be a string or null', 'intent');
+      ev.intent =
+        typeof intent === 'string' && intent !== '' ? checkText('intent', intent, FIELD_MAX_CHARS.intent) : null;
       const conf = o.confidence;
       if (conf !== undefined && conf !== null) {
-        if (typeof conf !== 'number' || !(conf >= 0 && conf <= 1)) fail('"confidence" must be a number from 0 to 1');
+        if (typeof conf !== 'number' || !(conf >= 0 && conf <= 1))
+          fail('"confidence" must be a number from 0 to 1', 'confidence');
         ev.confidence = conf as number;
       }
       break;
@@ -160,12 +201,13 @@ function validateOne(raw: unknown, nowMs: number): ValidEvent {
       break;
     case 'voice_call': {
       const d = o.duration_seconds;
-      if (typeof d !== 'number' || !Number.isFinite(d) || d < 0) fail('"duration_seconds" must be a number >= 0');
+      if (typeof d !== 'number' || !(d >= 0 && d <= MAX_CALL_SECONDS))
+        fail(`"duration_seconds" must be a number from 0 to ${MAX_CALL_SECONDS} (24 h)`, 'duration_seconds');
       ev.durationSeconds = d as number;
       break;
     }
     case 'kb_query':
-      if (typeof o.answered !== 'boolean') fail('"answered" must be a boolean');
+      if (typeof o.answered !== 'boolean') fail('"answered" must be a boolean', 'answered');
       ev.answered = o.answered as boolean;
       break;
   }
@@ -187,7 +229,8 @@ export function validateEvents(
     } catch (e) {
       if (!(e instanceof Invalid)) throw e;
       errorCount++;
-      if (errors.length < maxErrors) errors.push({ index: i, reason: e.message });
+      if (errors.length < maxErrors)
+        errors.push({ index: i, ...(e.field !== undefined ? { field: e.field } : {}), reason: e.message });
     }
   }
   return errorCount === 0 ? { ok: true, events } : { ok: false, errors, errorCount };

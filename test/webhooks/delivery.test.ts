@@ -18,6 +18,8 @@ async function receiver(): Promise<Receiver> {
 }
 
 async function subscribe(bot: string, body: Record<string, unknown>) {
+  // These tests subscribe before the bot's first event: claim it as `bot create` does.
+  await srv.services.bots.claim(bot, TEAM);
   const res = await api(`${srv.url}/v1/bots/${bot}/subscriptions`, token, {
     method: 'POST',
     body: JSON.stringify({ version: 'v1', event_type: 'TRACKING_EVENT', ...body }),

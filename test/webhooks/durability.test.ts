@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, test } from 'node:test';
-import { api, cliToken, ingest, type ServerProcess, startServerProcess, tempDir } from '../helpers/server.ts';
+import {
+  api,
+  cliToken,
+  ingest,
+  repoRoot,
+  runNode,
+  type ServerProcess,
+  startServerProcess,
+  tempDir,
+} from '../helpers/server.ts';
 import { Receiver } from './receiver.ts';
 
 // The server runs as a child process (`serve`) so it can be killed with SIGKILL: no
@@ -17,6 +27,10 @@ after(async () => {
 test('kill -9 between the ingest answer and delivery: every event is delivered after restart', async () => {
   const dataDir = tempDir('cla-wh-kill-');
   const token = await cliToken(dataDir, 'team-k');
+  // Subscribing comes before the bot's first event, so the operator claims it first.
+  await runNode([path.join(repoRoot, 'bin', 'chatlayer-analytics.js'), 'bot', 'create', '--team', 'team-k', 'bot-k'], {
+    DATA_DIR: dataDir,
+  });
 
   rcv = await new Receiver().listen();
   // Phase 1: the receiver hangs, so nothing can be delivered before the kill.

@@ -25,6 +25,8 @@ const list = async (query = '') => {
 before(async () => {
   srv = await startTestServer();
   token = await srv.token(TEAM);
+  // An admin write claims no bot (CONTRACT §7): the operator's `bot create` did.
+  await srv.services.bots.claim(BOT, TEAM);
 });
 after(async () => {
   await srv.close();

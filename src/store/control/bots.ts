@@ -1,9 +1,16 @@
 import { ensureTeam } from '../../auth/tokens.ts';
 import type { ControlDb } from './db.ts';
 
+export interface BotInfo {
+  id: string;
+  team_id: string;
+  created_at: string;
+}
+
 /**
- * Bot ↔ team ownership (CONTRACT §6): a bot belongs to the team that first ingested
- * it. Ownership never changes once set, so it is safe to cache for the process life.
+ * Bot ↔ team ownership (CONTRACT §6, §7): a bot belongs to the team that first ingested
+ * it, or that an operator named with `bot create`; nothing else claims one. Ownership
+ * never changes once set, so it is safe to cache for the process life.
  */
 export class BotRegistry {
   private readonly owners = new Map<string, string>();
@@ -31,6 +38,13 @@ export class BotRegistry {
     const owner = await this.ownerOf(botId);
     if (!owner) throw new Error(`bot ${botId} could not be registered`);
     return owner;
+  }
+
+  /** Every bot with its team, or one team's bots, ordered by id. */
+  async list(teamId?: string): Promise<BotInfo[]> {
+    let q = this.db.selectFrom('bots').select(['id', 'team_id', 'created_at']);
+    if (teamId !== undefined) q = q.where('team_id', '=', teamId);
+    return q.orderBy('id').execute();
   }
 
   async botsOfTeam(teamId: string): Promise<string[]> {
