@@ -5,6 +5,7 @@ import { RecentIds } from './ingest/dedupe.ts';
 import { GroupCommitWriter } from './ingest/group-commit.ts';
 import { IngestService } from './ingest/service.ts';
 import { Sessionizer } from './ingest/sessionize.ts';
+import { createLogger, type Logger } from './log.ts';
 import { type ClickHouseClient, createAnalyticsClient } from './store/clickhouse/client.ts';
 import { migrateAnalytics } from './store/clickhouse/migrate.ts';
 import { BotRegistry } from './store/control/bots.ts';
@@ -16,6 +17,8 @@ import { WebhookSender } from './webhooks/sender.ts';
 /** Everything the handlers use, opened and migrated once at start. */
 export interface AppServices {
   config: Config;
+  /** The one logger: the HTTP server logs through it too. */
+  log: Logger;
   ch: ClickHouseClient;
   db: ControlDb;
   bots: BotRegistry;
@@ -28,7 +31,7 @@ export interface AppServices {
   close(): Promise<void>;
 }
 
-export async function openServices(config: Config): Promise<AppServices> {
+export async function openServices(config: Config, log: Logger = createLogger(config.logLevel)): Promise<AppServices> {
   const ch = createAnalyticsClient({
     url: config.clickhouseUrl,
     dataDir: path.join(config.dataDir, 'clickhouse'),
@@ -54,6 +57,7 @@ export async function openServices(config: Config): Promise<AppServices> {
     sessionizer,
     Number(stats?.last_seq ?? 0),
     config.ingestMaxQueuedEvents,
+    log.child({ component: 'ingest' }),
   );
   const bots = new BotRegistry(db);
   const ingest = new IngestService(bots, writer);
@@ -62,6 +66,7 @@ export async function openServices(config: Config): Promise<AppServices> {
   const dispatcher = new WebhookDispatcher(db, ch, deliveries, new WebhookSender(config.webhookAllowPrivateTargets), {
     retryScheduleSeconds: config.webhookRetryScheduleSeconds,
     perTargetConcurrency: config.webhookTargetConcurrency,
+    log: log.child({ component: 'webhooks' }),
   });
   // Resumes pending deliveries and events past each cursor (a kill -9 left them there).
   await dispatcher.start();
@@ -69,6 +74,7 @@ export async function openServices(config: Config): Promise<AppServices> {
 
   return {
     config,
+    log,
     ch,
     db,
     bots,
