@@ -6,6 +6,7 @@ import { GroupCommitWriter } from './ingest/group-commit.ts';
 import { IngestService } from './ingest/service.ts';
 import { Sessionizer } from './ingest/sessionize.ts';
 import { createLogger, type Logger } from './log.ts';
+import type { ShutdownPart, ShutdownPlan } from './shutdown.ts';
 import { type ClickHouseClient, createAnalyticsClient } from './store/clickhouse/client.ts';
 import { migrateAnalytics } from './store/clickhouse/migrate.ts';
 import { BotRegistry } from './store/control/bots.ts';
@@ -29,6 +30,11 @@ export interface AppServices {
   dispatcher: WebhookDispatcher;
   /** Stops background work and closes the stores, after flushing accepted events. */
   close(): Promise<void>;
+  /**
+   * The same close as parts a deadline can give up on (src/shutdown.ts); `http` (the
+   * server's close) runs before the final ingest flush, so in-flight requests get queued.
+   */
+  shutdownPlan(http?: ShutdownPart): ShutdownPlan;
 }
 
 export async function openServices(config: Config, log: Logger = createLogger(config.logLevel)): Promise<AppServices> {
@@ -72,6 +78,22 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   await dispatcher.start();
   writer.onCommit((events) => dispatcher.onCommit(events));
 
+  const parts = {
+    ingest: {
+      name: 'ingest flush',
+      run: () => writer.drain(),
+      gaveUp: () => `gave up flushing ${writer.pendingEvents} queued events (not acknowledged to clients)`,
+    },
+    dispatcher: {
+      name: 'webhook dispatcher',
+      run: () => dispatcher.stop(),
+      gaveUp: () =>
+        'webhook dispatcher did not stop: unrecorded deliveries stay pending and are sent again after restart',
+    },
+    analytics: { name: 'analytics store', run: () => ch.close(), gaveUp: () => 'analytics store did not close' },
+    control: { name: 'control store', run: () => db.destroy(), gaveUp: () => 'control store did not close' },
+  } satisfies Record<string, ShutdownPart>;
+
   return {
     config,
     log,
@@ -89,5 +111,11 @@ export async function openServices(config: Config, log: Logger = createLogger(co
       await ch.close();
       await db.destroy();
     },
+    // Ingest and webhooks do not wait for each other (a hung receiver or control store
+    // must not keep accepted events from being flushed); the stores close after both.
+    shutdownPlan: (http) => ({
+      lanes: [[...(http ? [http] : []), parts.ingest], [parts.dispatcher]],
+      last: [parts.analytics, parts.control],
+    }),
   };
 }

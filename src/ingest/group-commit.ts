@@ -39,6 +39,8 @@ export class GroupCommitWriter {
   private queue: Pending[] = [];
   /** Events waiting in `queue` (not yet taken by a flush). */
   private queuedEvents = 0;
+  /** Events taken by the flush in progress (reported when a shutdown gives up on them). */
+  private flushingEvents = 0;
   private flushing: Promise<void> | undefined;
   private lastSeq = 0;
   private readonly listeners: CommitListener[] = [];
@@ -75,6 +77,11 @@ export class GroupCommitWriter {
     });
   }
 
+  /** Events accepted into the queue but not yet written (queued or in the current flush). */
+  get pendingEvents(): number {
+    return this.queuedEvents + this.flushingEvents;
+  }
+
   /** Resolves once everything queued so far is written (graceful shutdown). */
   async drain(): Promise<void> {
     while (this.flushing || this.queue.length > 0) {
@@ -87,6 +94,7 @@ export class GroupCommitWriter {
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = this.flush().finally(() => {
       this.flushing = undefined;
+      this.flushingEvents = 0;
       this.kick();
     });
   }
@@ -113,6 +121,7 @@ export class GroupCommitWriter {
 
   private async flush(): Promise<void> {
     const batch = this.takeBatch();
+    this.flushingEvents = batch.reduce((n, p) => n + p.events.length, 0);
     const nowMs = Date.now();
     this.recentIds.expire(nowMs);
     const stored: StoredEvent[] = [];
