@@ -35,6 +35,8 @@ const KILL_MIN_MS = num('KILL_MIN_MS', 300);
 const KILL_MAX_MS = num('KILL_MAX_MS', 2500);
 const MODE = (process.env.KILL_MODE ?? 'alternate') as 'alternate' | 'kill9' | 'sigterm';
 const TEAM = 'team-kill-loop';
+/** Ids of batches that got their 200 only on a retry after a restart. */
+const retriedIds = new Set<string>();
 
 type Kill = 'kill9' | 'sigterm';
 interface Batch {
@@ -169,6 +171,7 @@ async function runRound(dataDir: string, token: string, n: number, kill: Kill, r
   // First the requests the previous round left unanswered, until each gets its 200.
   for (const b of retry) {
     while (!(await post(srv.url, token, b))) await sleep(200);
+    for (const id of b.ids) retriedIds.add(id);
   }
   retry.length = 0;
   let dead = false;
@@ -222,6 +225,7 @@ async function main(): Promise<void> {
   const last = await startServer(dataDir);
   for (const b of retry) {
     while (!(await post(last.url, token, b))) await sleep(200);
+    for (const id of b.ids) retriedIds.add(id);
   }
   last.child.kill('SIGTERM');
   const lastExit = await last.exited;
@@ -241,12 +245,14 @@ async function main(): Promise<void> {
     const count = new Map(rows.map((x) => [x.id, Number(x.n)]));
     let missing = 0;
     let doubled = 0;
+    let doubledRetried = 0;
     let extraRows = 0;
     for (const id of r.acked) {
       const c = count.get(id) ?? 0;
       if (c === 0) missing++;
       if (c > 1) {
         doubled++;
+        if (retriedIds.has(id)) doubledRetried++;
         extraRows += c - 1;
       }
     }
@@ -254,7 +260,7 @@ async function main(): Promise<void> {
     const totalRows = rows.reduce((s, x) => s + Number(x.n), 0);
     if (missing + doubled > 0) bad++;
     process.stdout.write(
-      `round ${r.n} (${r.kill}): acked ${r.acked.size}, rows ${totalRows}, distinct ids ${count.size}, missing ${missing}, doubled ids ${doubled} (+${extraRows} rows), stored but never acked ${unacked}\n`,
+      `round ${r.n} (${r.kill}): acked ${r.acked.size}, rows ${totalRows}, distinct ids ${count.size}, missing ${missing}, doubled ids ${doubled} (+${extraRows} rows; ${doubledRetried} of them retried after a restart), stored but never acked ${unacked}\n`,
     );
   }
   await ch.close();
