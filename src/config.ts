@@ -32,6 +32,9 @@ const envSchema = z.object({
   QUERY_TIMEOUT_SECONDS: z.coerce.number().positive().default(15),
   // Log level for the HTTP server (fatal, error, warn, info, debug, trace, silent).
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // SIGTERM/SIGINT: seconds to finish requests and flush before exiting anyway (exit code 1,
+  // with what was given up in the log), so a hung store cannot stall an orchestrator's stop.
+  SHUTDOWN_DEADLINE_SECONDS: z.coerce.number().positive().max(3600).default(30),
 });
 
 export interface Config {
@@ -47,6 +50,7 @@ export interface Config {
   ingestMaxQueuedEvents: number;
   queryTimeoutSeconds: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  shutdownDeadlineSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ingestMaxQueuedEvents: e.INGEST_MAX_QUEUED_EVENTS,
     queryTimeoutSeconds: e.QUERY_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,
+    shutdownDeadlineSeconds: e.SHUTDOWN_DEADLINE_SECONDS,
     ...overrides,
   };
 }

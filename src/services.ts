@@ -5,6 +5,8 @@ import { RecentIds } from './ingest/dedupe.ts';
 import { GroupCommitWriter } from './ingest/group-commit.ts';
 import { IngestService } from './ingest/service.ts';
 import { Sessionizer } from './ingest/sessionize.ts';
+import { createLogger, type Logger } from './log.ts';
+import type { ShutdownPart, ShutdownPlan } from './shutdown.ts';
 import { type ClickHouseClient, createAnalyticsClient } from './store/clickhouse/client.ts';
 import { migrateAnalytics } from './store/clickhouse/migrate.ts';
 import { BotRegistry } from './store/control/bots.ts';
@@ -16,6 +18,8 @@ import { WebhookSender } from './webhooks/sender.ts';
 /** Everything the handlers use, opened and migrated once at start. */
 export interface AppServices {
   config: Config;
+  /** The one logger: the HTTP server logs through it too. */
+  log: Logger;
   ch: ClickHouseClient;
   db: ControlDb;
   bots: BotRegistry;
@@ -26,9 +30,14 @@ export interface AppServices {
   dispatcher: WebhookDispatcher;
   /** Stops background work and closes the stores, after flushing accepted events. */
   close(): Promise<void>;
+  /**
+   * The same close as parts a deadline can give up on (src/shutdown.ts); `http` (the
+   * server's close) runs before the final ingest flush, so in-flight requests get queued.
+   */
+  shutdownPlan(http?: ShutdownPart): ShutdownPlan;
 }
 
-export async function openServices(config: Config): Promise<AppServices> {
+export async function openServices(config: Config, log: Logger = createLogger(config.logLevel)): Promise<AppServices> {
   const ch = createAnalyticsClient({
     url: config.clickhouseUrl,
     dataDir: path.join(config.dataDir, 'clickhouse'),
@@ -54,6 +63,7 @@ export async function openServices(config: Config): Promise<AppServices> {
     sessionizer,
     Number(stats?.last_seq ?? 0),
     config.ingestMaxQueuedEvents,
+    log.child({ component: 'ingest' }),
   );
   const bots = new BotRegistry(db);
   const ingest = new IngestService(bots, writer);
@@ -62,13 +72,31 @@ export async function openServices(config: Config): Promise<AppServices> {
   const dispatcher = new WebhookDispatcher(db, ch, deliveries, new WebhookSender(config.webhookAllowPrivateTargets), {
     retryScheduleSeconds: config.webhookRetryScheduleSeconds,
     perTargetConcurrency: config.webhookTargetConcurrency,
+    log: log.child({ component: 'webhooks' }),
   });
   // Resumes pending deliveries and events past each cursor (a kill -9 left them there).
   await dispatcher.start();
   writer.onCommit((events) => dispatcher.onCommit(events));
 
+  const parts = {
+    ingest: {
+      name: 'ingest flush',
+      run: () => writer.drain(),
+      gaveUp: () => `gave up flushing ${writer.pendingEvents} queued events (not acknowledged to clients)`,
+    },
+    dispatcher: {
+      name: 'webhook dispatcher',
+      run: () => dispatcher.stop(),
+      gaveUp: () =>
+        'webhook dispatcher did not stop: unrecorded deliveries stay pending and are sent again after restart',
+    },
+    analytics: { name: 'analytics store', run: () => ch.close(), gaveUp: () => 'analytics store did not close' },
+    control: { name: 'control store', run: () => db.destroy(), gaveUp: () => 'control store did not close' },
+  } satisfies Record<string, ShutdownPart>;
+
   return {
     config,
+    log,
     ch,
     db,
     bots,
@@ -83,5 +111,11 @@ export async function openServices(config: Config): Promise<AppServices> {
       await ch.close();
       await db.destroy();
     },
+    // Ingest and webhooks do not wait for each other (a hung receiver or control store
+    // must not keep accepted events from being flushed); the stores close after both.
+    shutdownPlan: (http) => ({
+      lanes: [[...(http ? [http] : []), parts.ingest], [parts.dispatcher]],
+      last: [parts.analytics, parts.control],
+    }),
   };
 }

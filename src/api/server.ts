@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { credentialsFromHeader, type Principal, verifyToken } from '../auth/tokens.ts';
 import { ID_RULE, isValidId } from '../ingest/ids.ts';
 import { MAX_BODY_BYTES } from '../ingest/parse.ts';
@@ -10,6 +10,7 @@ import { mapError } from './error-mapping.ts';
 import { ApiError, badParam, GrpcCode } from './errors.ts';
 import { derefSchema, listRoutes, loadApiDocument, type RouteSpec } from './openapi.ts';
 import { parseQuery } from './querystring.ts';
+import { echoRequestId, requestId } from './request-id.ts';
 import { operationHandlers } from './routes/index.ts';
 import { scopeOf } from './scopes.ts';
 
@@ -50,13 +51,20 @@ const optional = <K extends string>(key: K, value: unknown): Partial<Record<K, u
 
 export async function buildServer(services: AppServices, opts: ServerOptions): Promise<FastifyInstance> {
   const doc = loadApiDocument();
+  // The services' logger, at this server's level: one destination, one format.
+  const logger: FastifyBaseLogger =
+    services.log.level === opts.logLevel ? services.log : services.log.child({}, { level: opts.logLevel });
   const app = Fastify({
-    logger: { level: opts.logLevel },
+    loggerInstance: logger,
+    requestIdHeader: false,
+    genReqId: requestId,
     bodyLimit: 1024 * 1024,
     routerOptions: { querystringParser: parseQuery },
     ajv: { customOptions: { coerceTypes: 'array', allErrors: false, strict: false } },
     return503OnClosing: true,
   });
+
+  app.addHook('onRequest', echoRequestId);
 
   // Ingest reads the body's bytes itself (strict UTF-8, then NDJSON, array or object);
   // other routes get JSON.

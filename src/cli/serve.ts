@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -6,7 +7,9 @@ import { buildServer } from '../api/server.ts';
 import { createToken, credentialsFromHeader, verifyToken } from '../auth/tokens.ts';
 import { loadConfig } from '../config.ts';
 import { demoTeamIds, generateDemo } from '../demo/generate.ts';
+import { createLogger } from '../log.ts';
 import { type AppServices, openServices } from '../services.ts';
+import { shutdownWithin } from '../shutdown.ts';
 
 const DEMO_EVENTS = 200_000;
 
@@ -51,17 +54,31 @@ export function registerServe(program: Command): void {
     .option('--demo-events <n>', 'number of demo events', String(DEMO_EVENTS))
     .action(async (opts: { demo?: boolean; demoEvents: string }) => {
       const config = loadConfig();
+      const log = createLogger(config.logLevel);
       let ready = false;
-      const services = await openServices(config);
+      const services = await openServices(config, log);
       const app = await buildServer(services, { logLevel: config.logLevel, isReady: () => ready });
+      // Open connections, for the log line when the deadline cuts requests still in flight.
+      const sockets = new Set<Socket>();
+      app.server.on('connection', (s: Socket) => {
+        sockets.add(s);
+        s.once('close', () => sockets.delete(s));
+      });
       let closing = false;
       const shutdown = async (signal: string) => {
         if (closing) return;
         closing = true;
-        app.log.info({ signal }, 'shutting down: finishing requests and flushing accepted events');
-        await app.close();
-        await services.close();
-        process.exit(0);
+        const deadlineSeconds = config.shutdownDeadlineSeconds;
+        log.info({ signal, deadlineSeconds }, 'shutting down: finishing requests and flushing accepted events');
+        const http = {
+          name: 'HTTP server',
+          run: () => app.close(),
+          gaveUp: () => `HTTP server did not close: ${sockets.size} connection(s) still open with requests in flight`,
+        };
+        // Exit 0 only when everything was flushed and closed; 1 tells the supervisor it was not.
+        const clean = await shutdownWithin(services.shutdownPlan(http), deadlineSeconds * 1000, log);
+        if (clean) log.info('shutdown complete: accepted events flushed, stores closed');
+        process.exit(clean ? 0 : 1);
       };
       process.once('SIGINT', () => void shutdown('SIGINT'));
       process.once('SIGTERM', () => void shutdown('SIGTERM'));

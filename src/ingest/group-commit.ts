@@ -1,4 +1,5 @@
 import { ApiError, GrpcCode } from '../api/errors.ts';
+import type { Logger } from '../log.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import { RecentIds } from './dedupe.ts';
 import type { StoredEvent, ValidEvent } from './event.ts';
@@ -23,7 +24,7 @@ export const queueFull = (): ApiError =>
     headers: { 'retry-after': '1' },
   });
 
-export type CommitListener = (events: readonly StoredEvent[]) => void;
+export type CommitListener = (events: readonly StoredEvent[]) => void | Promise<void>;
 
 // A flush takes everything queued up to this many events; bigger inserts are cheaper
 // per row, and the cap bounds the memory and latency of one insert.
@@ -38,6 +39,8 @@ export class GroupCommitWriter {
   private queue: Pending[] = [];
   /** Events waiting in `queue` (not yet taken by a flush). */
   private queuedEvents = 0;
+  /** Events taken by the flush in progress (reported when a shutdown gives up on them). */
+  private flushingEvents = 0;
   private flushing: Promise<void> | undefined;
   private lastSeq = 0;
   private readonly listeners: CommitListener[] = [];
@@ -48,7 +51,9 @@ export class GroupCommitWriter {
     private readonly sessionizer: Sessionizer,
     lastSeq: number,
     /** Backpressure: past this many queued events new requests get 429 (CONTRACT §3). */
-    private readonly maxQueuedEvents = 1_000_000,
+    private readonly maxQueuedEvents: number,
+    /** Where a failing commit listener is reported (the batch itself is stored). */
+    private readonly log: Logger,
   ) {
     this.lastSeq = lastSeq;
   }
@@ -72,6 +77,11 @@ export class GroupCommitWriter {
     });
   }
 
+  /** Events accepted into the queue but not yet written (queued or in the current flush). */
+  get pendingEvents(): number {
+    return this.queuedEvents + this.flushingEvents;
+  }
+
   /** Resolves once everything queued so far is written (graceful shutdown). */
   async drain(): Promise<void> {
     while (this.flushing || this.queue.length > 0) {
@@ -84,6 +94,7 @@ export class GroupCommitWriter {
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = this.flush().finally(() => {
       this.flushing = undefined;
+      this.flushingEvents = 0;
       this.kick();
     });
   }
@@ -110,6 +121,7 @@ export class GroupCommitWriter {
 
   private async flush(): Promise<void> {
     const batch = this.takeBatch();
+    this.flushingEvents = batch.reduce((n, p) => n + p.events.length, 0);
     const nowMs = Date.now();
     this.recentIds.expire(nowMs);
     const stored: StoredEvent[] = [];
@@ -157,11 +169,14 @@ export class GroupCommitWriter {
     batch.forEach((p, i) => {
       p.resolve(results[i] as IngestResult);
     });
+    // A listener (webhook dispatcher) must not turn a stored batch into an error, but its
+    // failure is logged: a silent one would hide deliveries that wait for the next rescan.
+    const failed = (err: unknown) => this.log.error({ err, events: stored.length }, 'commit listener failed');
     for (const l of this.listeners) {
       try {
-        l(stored);
-      } catch {
-        // A listener (webhook dispatcher) must not turn a stored batch into an error.
+        void Promise.resolve(l(stored)).catch(failed);
+      } catch (err) {
+        failed(err);
       }
     }
   }

@@ -1,54 +1,13 @@
 import dns from 'node:dns';
 import net from 'node:net';
+import { isPrivateAddress } from './ip-classify.ts';
 
 // CONTRACT §5: deliveries never reach private, loopback, link-local (or otherwise
 // non-public) addresses unless the operator allows it. The check runs on every address
 // a name resolves to, at connect time (so DNS rebinding between check and connect
 // cannot slip through: the socket connects to the very address that was checked).
-const blocked = new net.BlockList();
-for (const [net4, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  blocked.addSubnet(net4, bits, 'ipv4');
-}
-for (const [net6, bits] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['fec0::', 10],
-  ['ff00::', 8],
-] as const) {
-  blocked.addSubnet(net6, bits, 'ipv6');
-}
-
-export function isPrivateAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family === 6) {
-    // IPv4-mapped/compatible IPv6 (::ffff:127.0.0.1) is judged by its IPv4 part.
-    const mapped = /^::(?:ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped?.[1]) return blocked.check(mapped[1], 'ipv4');
-    return blocked.check(address, 'ipv6');
-  }
-  return true; // not an IP at all: refuse rather than guess
-}
+// Classification (including IPv4 embedded in IPv6) lives in ip-classify.ts.
+export { isPrivateAddress };
 
 export class TargetRefused extends Error {}
 
@@ -75,7 +34,9 @@ export async function checkTarget(target: string, allowPrivate: boolean): Promis
   const host = bare(url.hostname);
   if (net.isIP(host))
     return isPrivateAddress(host) ? 'must not be a private, loopback or link-local address' : undefined;
-  if (host === 'localhost' || host.endsWith('.localhost')) return 'must not be a loopback address';
+  // 'localhost.' (trailing dot) is the same name; refused here so it is never looked up.
+  const name = host.toLowerCase().replace(/\.$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) return 'must not be a loopback address';
   try {
     const addrs = await dns.promises.lookup(host, { all: true, verbatim: true });
     if (addrs.some((a) => isPrivateAddress(a.address))) {

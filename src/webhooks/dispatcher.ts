@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../ingest/event.ts';
+import type { Logger } from '../log.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ControlDb } from '../store/control/db.ts';
 import type { AttemptResult, DeliveryStore, QueuedDelivery } from './delivery-store.ts';
@@ -21,7 +22,8 @@ const RETRY_AFTER_CAP_SEC = 86_400;
 export interface DispatcherOptions {
   retryScheduleSeconds: number[];
   perTargetConcurrency: number;
-  log?: (msg: string, err?: unknown) => void;
+  /** Background failures are logged here (the service's logger), never swallowed. */
+  log: Logger;
 }
 
 interface SubState {
@@ -73,7 +75,7 @@ export class WebhookDispatcher {
     private readonly sender: WebhookSender,
     private readonly opts: DispatcherOptions,
   ) {
-    this.log = opts.log ?? ((msg, err) => console.error(`[webhooks] ${msg}`, err ?? ''));
+    this.log = (msg, err) => opts.log.error({ err }, msg);
   }
 
   async start(): Promise<void> {
