@@ -32,6 +32,15 @@ const envSchema = z.object({
   QUERY_TIMEOUT_SECONDS: z.coerce.number().positive().default(15),
   // Log level for the HTTP server (fatal, error, warn, info, debug, trace, silent).
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // A client must send its whole header section within this time (slow-header clients hold sockets).
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(10),
+  // A client must send its whole request, body included, within this time; also closes a socket
+  // silent both ways this long. 60 s leaves a 10 MiB ingest body room on a slow uplink.
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(60),
+  // An idle keep-alive connection is closed after this time, so idle clients do not pile up.
+  HTTP_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(5),
+  // Open connections per client address (0 = no cap), so one address cannot take every socket.
+  HTTP_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(0).default(256),
 });
 
 export interface Config {
@@ -47,6 +56,10 @@ export interface Config {
   ingestMaxQueuedEvents: number;
   queryTimeoutSeconds: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
+  httpMaxConnectionsPerClient: number;
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +88,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ingestMaxQueuedEvents: e.INGEST_MAX_QUEUED_EVENTS,
     queryTimeoutSeconds: e.QUERY_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,
+    httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+    httpRequestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    httpKeepAliveTimeoutMs: e.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+    httpMaxConnectionsPerClient: e.HTTP_CONNECTIONS_PER_CLIENT,
     ...overrides,
   };
 }

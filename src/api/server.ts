@@ -1,12 +1,15 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { credentialsFromHeader, type Principal, verifyToken } from '../auth/tokens.ts';
 import { MAX_BODY_BYTES } from '../ingest/parse.ts';
 import type { AppServices } from '../services.ts';
+import { checkRequestBody } from './body-gate.ts';
+import { handleClientError } from './client-errors.ts';
 import type { HandlerContext } from './context.ts';
 import { mapError } from './error-mapping.ts';
 import { ApiError, GrpcCode } from './errors.ts';
+import { edgeServerFactory, MAX_PARAM_LENGTH, sendContinueIfAwaited } from './http-edge.ts';
 import { derefSchema, listRoutes, loadApiDocument, type RouteSpec } from './openapi.ts';
 import { parseQuery } from './querystring.ts';
 import { operationHandlers } from './routes/index.ts';
@@ -50,20 +53,38 @@ function paramSchema(spec: RouteSpec, where: 'path' | 'query'): Record<string, u
 const optional = <K extends string>(key: K, value: unknown): Partial<Record<K, unknown>> =>
   value === undefined ? {} : ({ [key]: value } as Record<K, unknown>);
 
+const sendError = (err: unknown, req: FastifyRequest, reply: FastifyReply): void => {
+  const apiErr = mapError(err);
+  if (apiErr.code === GrpcCode.INTERNAL) req.log.error({ err }, 'unhandled error');
+  void reply.status(apiErr.status).headers(apiErr.headers).send(apiErr.toBody());
+};
+
 export async function buildServer(services: AppServices, opts: ServerOptions): Promise<FastifyInstance> {
   const doc = loadApiDocument();
-  const app = Fastify({
+  const { config } = services;
+  const app: FastifyInstance = Fastify({
     logger: { level: opts.logLevel },
     bodyLimit: 1024 * 1024,
-    routerOptions: { querystringParser: parseQuery },
+    routerOptions: { querystringParser: parseQuery, maxParamLength: MAX_PARAM_LENGTH },
     ajv: { customOptions: { coerceTypes: 'array', allErrors: false, strict: false } },
     return503OnClosing: true,
+    serverFactory: edgeServerFactory({
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      requestTimeoutMs: config.httpRequestTimeoutMs,
+      keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+      maxConnectionsPerClient: config.httpMaxConnectionsPerClient,
+    }),
+    // Errors before routing (bad percent-encoding, over-long parameters) and of Node's
+    // HTTP parser get the envelope too (issue 9 F4).
+    frameworkErrors: sendError,
+    clientErrorHandler: (err, socket) => handleClientError(err, socket, app.log),
   });
 
   // Ingest reads the body as text itself (NDJSON, array or object); other routes get JSON.
+  // No catch-all parser: a type no route takes is a 415 (routes narrow it: body-gate.ts).
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
-    ['application/json', 'application/x-ndjson', 'text/plain', '*'],
+    ['application/json', 'application/x-ndjson', 'text/plain'],
     { parseAs: 'string' },
     (req, body, done) => {
       const text = body as string;
@@ -87,10 +108,17 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     done();
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    const apiErr = mapError(err);
-    if (apiErr.code === GrpcCode.INTERNAL) req.log.error({ err }, 'unhandled error');
-    void reply.status(apiErr.status).headers(apiErr.headers).send(apiErr.toBody());
+  app.setErrorHandler(sendError);
+  // After authentication (route onRequest), before the body is read: size and type
+  // checks, then `100 Continue` for a client waiting for it.
+  app.addHook('preParsing', (req, reply, payload, done) => {
+    try {
+      checkRequestBody(req);
+    } catch (err) {
+      return done(err as Error);
+    }
+    sendContinueIfAwaited(req.raw, reply.raw);
+    done(null, payload);
   });
   app.setNotFoundHandler((req, reply) => {
     void reply
@@ -127,11 +155,12 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     const okSchema = spec.operation.responses['200']?.content?.['application/json']?.schema;
     const isIngest = operationId === 'Analytics_Ingest';
     const bodySchema = spec.operation.requestBody?.content?.['application/json']?.schema;
+    const bodyTypes = Object.keys(spec.operation.requestBody?.content ?? {});
     app.route({
       method: spec.method.toUpperCase() as 'GET',
       url: spec.url,
       bodyLimit: isIngest ? MAX_BODY_BYTES : undefined,
-      config: { rawBody: isIngest },
+      config: { rawBody: isIngest, ...(bodyTypes.length > 0 ? { contentTypes: bodyTypes } : {}) },
       schema: {
         ...optional('params', paramSchema(spec, 'path')),
         ...optional('querystring', paramSchema(spec, 'query')),
