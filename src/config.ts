@@ -35,7 +35,8 @@ const envSchema = z.object({
   // A client must send its whole header section within this time (slow-header clients hold sockets).
   HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(10),
   // A client must send its whole request, body included, within this time; also closes a socket
-  // silent both ways this long. 60 s leaves a 10 MiB ingest body room on a slow uplink.
+  // silent both ways this long (at least the query timeout + 5 s). 60 s leaves a 10 MiB ingest
+  // body room on a slow uplink.
   HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(60),
   // An idle keep-alive connection is closed after this time, so idle clients do not pile up.
   HTTP_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(5),

@@ -21,6 +21,8 @@ export interface EdgeLimits {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** A socket silent both ways this long is closed (e.g. a client that stopped reading). */
+  socketIdleTimeoutMs: number;
   /** 0 = no cap. */
   maxConnectionsPerClient: number;
 }
@@ -84,8 +86,7 @@ export function edgeServerFactory(limits: EdgeLimits): FastifyServerFactory {
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 4))),
     });
     server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-    // A socket silent both ways (e.g. a client that stopped reading its answer).
-    server.setTimeout(limits.requestTimeoutMs);
+    server.setTimeout(limits.socketIdleTimeoutMs);
     const overCap = trackConnections(server, limits.maxConnectionsPerClient);
     const route = (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (overCap.has(req.socket)) refuseOverCap(res, limits.maxConnectionsPerClient);

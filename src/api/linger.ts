@@ -19,7 +19,8 @@ export function lingeringClose(socket: Socket): void {
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
-  // The client read the answer and closed: nothing more to drain.
+  // The client read the answer and closed: nothing more to drain (a client that had
+  // half-closed already needs nothing: net.Socket destroys itself once both sides ended).
   socket.once('end', () => socket.destroy());
   // Whatever still arrives is read (by the HTTP parser when it owns the socket) and dropped.
   socket.resume();

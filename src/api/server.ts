@@ -72,6 +72,8 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
       headersTimeoutMs: config.httpHeadersTimeoutMs,
       requestTimeoutMs: config.httpRequestTimeoutMs,
       keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+      // Never shorter than the longest silent wait a request can have: an analytics query.
+      socketIdleTimeoutMs: Math.max(config.httpRequestTimeoutMs, config.queryTimeoutSeconds * 1000 + 5000),
       maxConnectionsPerClient: config.httpMaxConnectionsPerClient,
     }),
     // Errors before routing (bad percent-encoding, over-long parameters) and of Node's

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import type net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { LINGER_MS } from '../../src/api/linger.ts';
 import { BASE_MS, iso, message } from '../foundation/fixtures.ts';
 import { api, ingest, startTestServer, type TestServer } from '../helpers/server.ts';
-import { assertEnvelope, portOf, rawRequest, storedCounts } from './edge-raw.ts';
+import { assertEnvelope, parseResponse, portOf, rawExchange, rawRequest, storedCounts } from './edge-raw.ts';
 
 // Issue 9 F3/F4, content types and the served document: every answer of the HTTP edge
 // (router, content-type parsing, Node's HTTP parser) carries {code, message, details}.
@@ -93,6 +95,17 @@ describe('HTTP edge: framework and parser errors', () => {
       assert.equal(res.ended, 'end', `${what}: the server closes the connection`);
     }
     assert.deepEqual(await storedCounts(srv), before);
+  });
+
+  test('a client that half-closes after its request reads the answer and the socket closes at once', async () => {
+    // The lingering close (kept for refused bodies) must not hold a socket whose client is done.
+    const serverSide = new Promise<net.Socket>((resolve) => srv.app.server.once('connection', resolve));
+    const t0 = Date.now();
+    const { raw, ended } = await rawExchange(port, (s) => s.end('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
+    assert.equal(parseResponse(raw, ended).status, 200);
+    const socket = await serverSide;
+    if (!socket.destroyed) await new Promise((resolve) => socket.once('close', resolve));
+    assert.ok(Date.now() - t0 < LINGER_MS / 2, `server closed its socket after ${Date.now() - t0} ms`);
   });
 
   test('content types: ingest refuses what it does not take with 415 {code: 3}, storing nothing', async () => {
