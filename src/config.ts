@@ -35,6 +35,16 @@ const envSchema = z.object({
   // SIGTERM/SIGINT: seconds to finish requests and flush before exiting anyway (exit code 1,
   // with what was given up in the log), so a hung store cannot stall an orchestrator's stop.
   SHUTDOWN_DEADLINE_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  // A client must send its whole header section within this time (slow-header clients hold sockets).
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(10),
+  // A client must send its whole request, body included, within this time; also closes a socket
+  // silent both ways this long (at least the query timeout + 5 s). 60 s leaves a 10 MiB ingest
+  // body room on a slow uplink.
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(60),
+  // An idle keep-alive connection is closed after this time, so idle clients do not pile up.
+  HTTP_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(5),
+  // Open connections per client address (0 = no cap), so one address cannot take every socket.
+  HTTP_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(0).default(256),
 });
 
 export interface Config {
@@ -51,6 +61,10 @@ export interface Config {
   queryTimeoutSeconds: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   shutdownDeadlineSeconds: number;
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
+  httpMaxConnectionsPerClient: number;
 }
 
 export class ConfigError extends Error {}
@@ -80,6 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     queryTimeoutSeconds: e.QUERY_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,
     shutdownDeadlineSeconds: e.SHUTDOWN_DEADLINE_SECONDS,
+    httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+    httpRequestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    httpKeepAliveTimeoutMs: e.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+    httpMaxConnectionsPerClient: e.HTTP_CONNECTIONS_PER_CLIENT,
     ...overrides,
   };
 }

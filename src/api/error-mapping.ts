@@ -1,4 +1,5 @@
 import { ApiError, GrpcCode } from './errors.ts';
+import { MAX_PARAM_LENGTH } from './http-edge.ts';
 
 interface FastifyLikeError {
   code?: string;
@@ -29,10 +30,26 @@ export function mapError(err: unknown): ApiError {
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(GrpcCode.RESOURCE_EXHAUSTED, 'request body is larger than the limit', { status: 413 });
+      return new ApiError(GrpcCode.RESOURCE_EXHAUSTED, 'request body is larger than the limit', {
+        status: 413,
+        headers: { connection: 'close' },
+      });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(GrpcCode.INVALID_ARGUMENT, 'unsupported content type', { status: 415 });
+    // Router errors, answered through Fastify's frameworkErrors (src/api/server.ts).
+    case 'FST_ERR_BAD_URL':
+      return new ApiError(
+        GrpcCode.INVALID_ARGUMENT,
+        'malformed URL: a path segment is not valid percent-encoded UTF-8',
+      );
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError(
+        GrpcCode.RESOURCE_EXHAUSTED,
+        `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`,
+        { status: 414 },
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError(GrpcCode.INVALID_ARGUMENT, e.message ?? 'invalid request body');
   }

@@ -55,6 +55,13 @@ export function loadApiDocument(): OpenApiDocument {
   }
   doc.components.schemas = { ...doc.components.schemas, ...(extra.components?.schemas ?? {}) };
   doc.components.parameters = { ...(doc.components.parameters ?? {}), ...(extra.components?.parameters ?? {}) };
+  doc.components.responses = {
+    ...((doc.components.responses as object | undefined) ?? {}),
+    ...((extra.components?.responses as object | undefined) ?? {}),
+  };
+  addEdgeResponses(doc);
+  // "Try it out" in /docs must reach the server that serves them, not the seed's first server.
+  doc.servers = [{ url: '/', description: 'this server' }, ...((doc.servers as unknown[] | undefined) ?? [])];
   // Extension: every operation with a time range also takes `timezone` (CONTRACT §3).
   for (const ops of Object.values(doc.paths)) {
     for (const op of Object.values(ops)) {
@@ -67,6 +74,29 @@ export function loadApiDocument(): OpenApiDocument {
   }
   cached = doc;
   return doc;
+}
+
+// Status → components.responses entry (openapi/additions.yaml) every operation can answer.
+const EDGE_RESPONSES: [status: string, name: string, withBody: boolean][] = [
+  ['408', 'EdgeRequestTimeout', false],
+  ['413', 'EdgePayloadTooLarge', true],
+  ['414', 'EdgeUriTooLong', false],
+  ['415', 'EdgeUnsupportedMediaType', true],
+  ['429', 'EdgeTooManyConnections', false],
+  ['431', 'EdgeHeaderFieldsTooLarge', false],
+];
+
+/** Documents the HTTP edge's answers on each operation (body ones only where there is a body). */
+function addEdgeResponses(doc: OpenApiDocument): void {
+  const known = (doc.components.responses ?? {}) as Record<string, unknown>;
+  for (const ops of Object.values(doc.paths)) {
+    for (const op of Object.values(ops)) {
+      for (const [status, name, withBody] of EDGE_RESPONSES) {
+        if (!(name in known) || op.responses[status] || (withBody && !op.requestBody)) continue;
+        op.responses[status] = { $ref: `#/components/responses/${name}` } as never;
+      }
+    }
+  }
 }
 
 /** Resolves a `#/components/...` reference within the document. */

@@ -1,13 +1,16 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { credentialsFromHeader, type Principal, verifyToken } from '../auth/tokens.ts';
 import { ID_RULE, isValidId } from '../ingest/ids.ts';
 import { MAX_BODY_BYTES } from '../ingest/parse.ts';
 import type { AppServices } from '../services.ts';
+import { checkRequestBody } from './body-gate.ts';
+import { handleClientError } from './client-errors.ts';
 import type { HandlerContext } from './context.ts';
 import { mapError } from './error-mapping.ts';
 import { ApiError, badParam, GrpcCode } from './errors.ts';
+import { edgeServerFactory, MAX_PARAM_LENGTH, sendContinueIfAwaited } from './http-edge.ts';
 import { derefSchema, listRoutes, loadApiDocument, type RouteSpec } from './openapi.ts';
 import { parseQuery } from './querystring.ts';
 import { echoRequestId, requestId } from './request-id.ts';
@@ -49,28 +52,48 @@ function paramSchema(spec: RouteSpec, where: 'path' | 'query'): Record<string, u
 const optional = <K extends string>(key: K, value: unknown): Partial<Record<K, unknown>> =>
   value === undefined ? {} : ({ [key]: value } as Record<K, unknown>);
 
+const sendError = (err: unknown, req: FastifyRequest, reply: FastifyReply): void => {
+  const apiErr = mapError(err);
+  if (apiErr.code === GrpcCode.INTERNAL) req.log.error({ err }, 'unhandled error');
+  void reply.status(apiErr.status).headers(apiErr.headers).send(apiErr.toBody());
+};
+
 export async function buildServer(services: AppServices, opts: ServerOptions): Promise<FastifyInstance> {
   const doc = loadApiDocument();
   // The services' logger, at this server's level: one destination, one format.
   const logger: FastifyBaseLogger =
     services.log.level === opts.logLevel ? services.log : services.log.child({}, { level: opts.logLevel });
-  const app = Fastify({
+  const { config } = services;
+  const app: FastifyInstance = Fastify({
     loggerInstance: logger,
     requestIdHeader: false,
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
-    routerOptions: { querystringParser: parseQuery },
+    routerOptions: { querystringParser: parseQuery, maxParamLength: MAX_PARAM_LENGTH },
     ajv: { customOptions: { coerceTypes: 'array', allErrors: false, strict: false } },
     return503OnClosing: true,
+    serverFactory: edgeServerFactory({
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      requestTimeoutMs: config.httpRequestTimeoutMs,
+      keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+      // Never shorter than the longest silent wait a request can have: an analytics query.
+      socketIdleTimeoutMs: Math.max(config.httpRequestTimeoutMs, config.queryTimeoutSeconds * 1000 + 5000),
+      maxConnectionsPerClient: config.httpMaxConnectionsPerClient,
+    }),
+    // Errors before routing (bad percent-encoding, over-long parameters) and of Node's
+    // HTTP parser get the envelope too (issue 9 F4).
+    frameworkErrors: sendError,
+    clientErrorHandler: (err, socket) => handleClientError(err, socket, app.log),
   });
 
   app.addHook('onRequest', echoRequestId);
 
   // Ingest reads the body's bytes itself (strict UTF-8, then NDJSON, array or object);
   // other routes get JSON.
+  // No catch-all parser: a type no route takes is a 415 (routes narrow it: body-gate.ts).
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
-    ['application/json', 'application/x-ndjson', 'text/plain', '*'],
+    ['application/json', 'application/x-ndjson', 'text/plain'],
     { parseAs: 'buffer' },
     (req, body, done) => {
       if (req.routeOptions.config?.rawBody) return done(null, body);
@@ -94,10 +117,17 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     done();
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    const apiErr = mapError(err);
-    if (apiErr.code === GrpcCode.INTERNAL) req.log.error({ err }, 'unhandled error');
-    void reply.status(apiErr.status).headers(apiErr.headers).send(apiErr.toBody());
+  app.setErrorHandler(sendError);
+  // After authentication (route onRequest), before the body is read: size and type
+  // checks, then `100 Continue` for a client waiting for it.
+  app.addHook('preParsing', (req, reply, payload, done) => {
+    try {
+      checkRequestBody(req);
+    } catch (err) {
+      return done(err as Error);
+    }
+    sendContinueIfAwaited(req.raw, reply.raw);
+    done(null, payload);
   });
   app.setNotFoundHandler((req, reply) => {
     void reply
@@ -134,11 +164,12 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     const okSchema = spec.operation.responses['200']?.content?.['application/json']?.schema;
     const isIngest = operationId === 'Analytics_Ingest';
     const bodySchema = spec.operation.requestBody?.content?.['application/json']?.schema;
+    const bodyTypes = Object.keys(spec.operation.requestBody?.content ?? {});
     app.route({
       method: spec.method.toUpperCase() as 'GET',
       url: spec.url,
       bodyLimit: isIngest ? MAX_BODY_BYTES : undefined,
-      config: { rawBody: isIngest },
+      config: { rawBody: isIngest, ...(bodyTypes.length > 0 ? { contentTypes: bodyTypes } : {}) },
       schema: {
         ...optional('params', paramSchema(spec, 'path')),
         ...optional('querystring', paramSchema(spec, 'query')),
