@@ -32,6 +32,18 @@ const envSchema = z.object({
   QUERY_TIMEOUT_SECONDS: z.coerce.number().positive().default(15),
   // Log level for the HTTP server (fatal, error, warn, info, debug, trace, silent).
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Serves GET /metrics without auth on this separate port (bind it where only Prometheus reaches); unset = off.
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // Serves GET /metrics on the main port to `Authorization: Bearer <this>`; long, so it cannot be guessed.
+  METRICS_TOKEN: z.string().min(16).optional(),
+  // Per-token budget, average requests per second (ingest and the rest counted apart); 0 = no limit.
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(1000),
+  // Requests a token may send at once: the budget is BURST per BURST / PER_SECOND seconds (a whole number).
+  RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(2000),
+  // Analytics requests run at once per process; more only queue (on 2 cores, 8 keeps the engine busy).
+  ANALYTICS_MAX_CONCURRENT_QUERIES: z.coerce.number().int().min(1).max(1000).default(8),
+  // Analytics requests waiting for a slot; past it 429 + Retry-After instead of an ever-longer wait.
+  ANALYTICS_MAX_QUEUED_QUERIES: z.coerce.number().int().min(0).max(100_000).default(200),
 });
 
 export interface Config {
@@ -47,6 +59,12 @@ export interface Config {
   ingestMaxQueuedEvents: number;
   queryTimeoutSeconds: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  metricsPort: number | undefined;
+  metricsToken: string | undefined;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  analyticsMaxConcurrentQueries: number;
+  analyticsMaxQueuedQueries: number;
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +80,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (schedule.some((n) => !Number.isFinite(n) || n < 0)) {
     throw new ConfigError('invalid environment: WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds');
   }
+  if (
+    e.RATE_LIMIT_PER_SECOND > 0 &&
+    (e.RATE_LIMIT_BURST < e.RATE_LIMIT_PER_SECOND || e.RATE_LIMIT_BURST % e.RATE_LIMIT_PER_SECOND !== 0)
+  ) {
+    throw new ConfigError('invalid environment: RATE_LIMIT_BURST must be a whole multiple of RATE_LIMIT_PER_SECOND');
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -75,6 +99,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ingestMaxQueuedEvents: e.INGEST_MAX_QUEUED_EVENTS,
     queryTimeoutSeconds: e.QUERY_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,
+    metricsPort: e.METRICS_PORT,
+    metricsToken: e.METRICS_TOKEN,
+    rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
+    rateLimitBurst: e.RATE_LIMIT_BURST,
+    analyticsMaxConcurrentQueries: e.ANALYTICS_MAX_CONCURRENT_QUERIES,
+    analyticsMaxQueuedQueries: e.ANALYTICS_MAX_QUEUED_QUERIES,
     ...overrides,
   };
 }

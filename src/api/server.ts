@@ -8,6 +8,7 @@ import type { HandlerContext } from './context.ts';
 import { mapError } from './error-mapping.ts';
 import { ApiError, GrpcCode } from './errors.ts';
 import { derefSchema, listRoutes, loadApiDocument, type RouteSpec } from './openapi.ts';
+import { registerOps } from './ops.ts';
 import { parseQuery } from './querystring.ts';
 import { operationHandlers } from './routes/index.ts';
 import { scopeOf } from './scopes.ts';
@@ -98,6 +99,9 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
       .send(new ApiError(GrpcCode.NOT_FOUND, `no route for ${req.method} ${req.url.split('?')[0]}`).toBody());
   });
 
+  // Metrics, per-token rate limits, analytics query slots (issue 9): before the routes.
+  const ops = registerOps(app, services, doc);
+
   await app.register(swagger, { mode: 'static', specification: { document: doc as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => doc);
@@ -123,7 +127,7 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
   for (const spec of listRoutes(doc)) {
     const operationId = spec.operation.operationId;
     const scope = scopeOf(operationId);
-    const handler = operationHandlers[operationId];
+    const handler = ops.instrument(operationId, operationHandlers[operationId]);
     const okSchema = spec.operation.responses['200']?.content?.['application/json']?.schema;
     const isIngest = operationId === 'Analytics_Ingest';
     const bodySchema = spec.operation.requestBody?.content?.['application/json']?.schema;
