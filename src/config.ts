@@ -38,7 +38,7 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   // Per-token budget, average requests per second (ingest and the rest counted apart); 0 = no limit.
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(1000),
-  // Requests a token may send at once: the budget is BURST per BURST / PER_SECOND seconds (a whole number).
+  // Requests a token may send at once: the budget is PER_SECOND x w per window of w = BURST / PER_SECOND s (rounded, >= 1).
   RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(2000),
   // Analytics requests run at once per process; more only queue (on 2 cores, 8 keeps the engine busy).
   ANALYTICS_MAX_CONCURRENT_QUERIES: z.coerce.number().int().min(1).max(1000).default(8),
@@ -79,12 +79,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const schedule = e.WEBHOOK_RETRY_SCHEDULE.split(',').map((s) => Number(s.trim()));
   if (schedule.some((n) => !Number.isFinite(n) || n < 0)) {
     throw new ConfigError('invalid environment: WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds');
-  }
-  if (
-    e.RATE_LIMIT_PER_SECOND > 0 &&
-    (e.RATE_LIMIT_BURST < e.RATE_LIMIT_PER_SECOND || e.RATE_LIMIT_BURST % e.RATE_LIMIT_PER_SECOND !== 0)
-  ) {
-    throw new ConfigError('invalid environment: RATE_LIMIT_BURST must be a whole multiple of RATE_LIMIT_PER_SECOND');
   }
   return {
     port: e.PORT,

@@ -23,8 +23,9 @@ export class TokenRateLimits {
   readonly windowSeconds: number;
 
   constructor(perSecond: number, burst: number) {
-    // BURST requests per BURST / PER_SECOND seconds: the average stays PER_SECOND, and
-    // an idle token may spend BURST at once.
+    // PER_SECOND × w requests per window of w = BURST / PER_SECOND seconds (whole seconds, as
+    // the RateLimit headers count them): the average stays PER_SECOND, and an idle token may
+    // spend about BURST at once.
     this.windowSeconds = perSecond > 0 ? Math.max(1, Math.round(burst / perSecond)) : 0;
     this.quota = perSecond * this.windowSeconds;
     this.limiter =
