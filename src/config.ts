@@ -45,6 +45,18 @@ const envSchema = z.object({
   HTTP_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(5),
   // Open connections per client address (0 = no cap), so one address cannot take every socket.
   HTTP_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(0).default(256),
+  // Serves GET /metrics without auth on this separate port (bind it where only Prometheus reaches); unset = off.
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // Serves GET /metrics on the main port to `Authorization: Bearer <this>`; long, so it cannot be guessed.
+  METRICS_TOKEN: z.string().min(16).optional(),
+  // Per-token budget, average requests per second (ingest and the rest counted apart); 0 = no limit.
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(1000),
+  // Requests a token may send at once: the budget is PER_SECOND x w per window of w = BURST / PER_SECOND s (rounded, >= 1).
+  RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(2000),
+  // Analytics requests run at once per process; more only queue (on 2 cores, 8 keeps the engine busy).
+  ANALYTICS_MAX_CONCURRENT_QUERIES: z.coerce.number().int().min(1).max(1000).default(8),
+  // Analytics requests waiting for a slot; past it 429 + Retry-After instead of an ever-longer wait.
+  ANALYTICS_MAX_QUEUED_QUERIES: z.coerce.number().int().min(0).max(100_000).default(200),
 });
 
 export interface Config {
@@ -65,6 +77,12 @@ export interface Config {
   httpRequestTimeoutMs: number;
   httpKeepAliveTimeoutMs: number;
   httpMaxConnectionsPerClient: number;
+  metricsPort: number | undefined;
+  metricsToken: string | undefined;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  analyticsMaxConcurrentQueries: number;
+  analyticsMaxQueuedQueries: number;
 }
 
 export class ConfigError extends Error {}
@@ -98,6 +116,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     httpRequestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
     httpKeepAliveTimeoutMs: e.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
     httpMaxConnectionsPerClient: e.HTTP_CONNECTIONS_PER_CLIENT,
+    metricsPort: e.METRICS_PORT,
+    metricsToken: e.METRICS_TOKEN,
+    rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
+    rateLimitBurst: e.RATE_LIMIT_BURST,
+    analyticsMaxConcurrentQueries: e.ANALYTICS_MAX_CONCURRENT_QUERIES,
+    analyticsMaxQueuedQueries: e.ANALYTICS_MAX_QUEUED_QUERIES,
     ...overrides,
   };
 }

@@ -56,6 +56,21 @@ export function rankedSeries(byLabel: Map<string, number[]>, xValues: string[]):
   return { series: entries.map((e) => e.s), series_labels: entries.map((e) => e.label), x_values: xValues };
 }
 
+// One index per range, shared by all its series: building it per series made a grouped
+// answer over 10,000 buckets cost series × buckets map inserts (2.1 s of blocked event
+// loop for a 27-year daily team answer with 7 group_by fields, measured 2026-12-01).
+const indexes = new WeakMap<readonly number[], Map<number, number>>();
+
+function bucketIndex(bucketStarts: readonly number[]): Map<number, number> {
+  let index = indexes.get(bucketStarts);
+  if (!index) {
+    index = new Map();
+    for (let i = 0; i < bucketStarts.length; i++) index.set(bucketStarts[i] as number, i);
+    indexes.set(bucketStarts, index);
+  }
+  return index;
+}
+
 /**
  * Places (bucketStartMs, value) rows into a zero-filled array aligned with
  * `bucketStarts`; rows outside the buckets are ignored.
@@ -64,10 +79,7 @@ export function fillBuckets(
   bucketStarts: readonly number[],
   rows: Iterable<{ bucketMs: number; value: number }>,
 ): number[] {
-  const index = new Map<number, number>();
-  bucketStarts.forEach((ms, i) => {
-    index.set(ms, i);
-  });
+  const index = bucketIndex(bucketStarts);
   const values = new Array<number>(bucketStarts.length).fill(0);
   for (const r of rows) {
     const i = index.get(r.bucketMs);

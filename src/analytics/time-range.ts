@@ -3,6 +3,7 @@ import { DateTime, IANAZone } from 'luxon';
 import { badParam } from '../api/errors.ts';
 import { firstParam } from '../api/querystring.ts';
 import { parseRfc3339 } from '../ingest/validate.ts';
+import { bucketLabels, walkBuckets } from './bucket-calendar.ts';
 
 export type Bucket = '1h' | '1d' | '1w' | '1m';
 export const BOT_BUCKETS: readonly Bucket[] = ['1h', '1d', '1w'];
@@ -75,8 +76,10 @@ export function formatInstant(ms: number, tz: string): string {
 
 /** Calendar-aligned bucket starts covering [startMs, endMs) in `tz` (DST-aware). */
 export function bucketStartsFor(startMs: number, endMs: number, bucket: Bucket, tz: string): number[] {
-  const starts: number[] = [];
   let d = DateTime.fromMillis(startMs, { zone: tz }).startOf(LUXON_UNIT[bucket]);
+  const fast = walkBuckets(d.toMillis(), d.offset, endMs, bucket, tz, MAX_BUCKETS);
+  if (fast) return fast;
+  const starts: number[] = [];
   while (d.toMillis() < endMs) {
     starts.push(d.toMillis());
     if (starts.length > MAX_BUCKETS) break;
@@ -110,5 +113,12 @@ export function parseTimeRange(query: Record<string, unknown>, opts: RangeOption
   }
   const bucketStarts = bucket ? bucketStartsFor(startMs, endMs, bucket, tz) : [startMs];
   if (bucketStarts.length > MAX_BUCKETS) throw badParam('bucket', `the range holds more than ${MAX_BUCKETS} buckets`);
-  return { startMs, endMs, tz, bucket, bucketStarts, labels: bucketStarts.map((ms) => formatInstant(ms, tz)) };
+  return {
+    startMs,
+    endMs,
+    tz,
+    bucket,
+    bucketStarts,
+    labels: bucketLabels(bucketStarts, tz, (ms) => formatInstant(ms, tz)),
+  };
 }

@@ -12,6 +12,7 @@ import { mapError } from './error-mapping.ts';
 import { ApiError, badParam, GrpcCode } from './errors.ts';
 import { edgeServerFactory, MAX_PARAM_LENGTH, sendContinueIfAwaited } from './http-edge.ts';
 import { derefSchema, listRoutes, loadApiDocument, type RouteSpec } from './openapi.ts';
+import { registerOps } from './ops.ts';
 import { parseQuery } from './querystring.ts';
 import { echoRequestId, requestId } from './request-id.ts';
 import { operationHandlers } from './routes/index.ts';
@@ -135,6 +136,9 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
       .send(new ApiError(GrpcCode.NOT_FOUND, `no route for ${req.method} ${req.url.split('?')[0]}`).toBody());
   });
 
+  // Metrics, per-token rate limits, analytics query slots (issue 9): before the routes.
+  const ops = registerOps(app, services, doc);
+
   await app.register(swagger, { mode: 'static', specification: { document: doc as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => doc);
@@ -160,7 +164,7 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
   for (const spec of listRoutes(doc)) {
     const operationId = spec.operation.operationId;
     const scope = scopeOf(operationId);
-    const handler = operationHandlers[operationId];
+    const handler = ops.instrument(operationId, operationHandlers[operationId]);
     const okSchema = spec.operation.responses['200']?.content?.['application/json']?.schema;
     const isIngest = operationId === 'Analytics_Ingest';
     const bodySchema = spec.operation.requestBody?.content?.['application/json']?.schema;

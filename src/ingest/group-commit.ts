@@ -25,6 +25,8 @@ export const queueFull = (): ApiError =>
   });
 
 export type CommitListener = (events: readonly StoredEvent[]) => void | Promise<void>;
+/** Metrics: every flush's size (duplicates included), duration and whether it was stored. */
+export type FlushListener = (flush: { events: number; durationMs: number; ok: boolean }) => void;
 
 // A flush takes everything queued up to this many events; bigger inserts are cheaper
 // per row, and the cap bounds the memory and latency of one insert.
@@ -44,6 +46,7 @@ export class GroupCommitWriter {
   private flushing: Promise<void> | undefined;
   private lastSeq = 0;
   private readonly listeners: CommitListener[] = [];
+  private readonly flushListeners: FlushListener[] = [];
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -60,6 +63,15 @@ export class GroupCommitWriter {
 
   onCommit(listener: CommitListener): void {
     this.listeners.push(listener);
+  }
+
+  onFlush(listener: FlushListener): void {
+    this.flushListeners.push(listener);
+  }
+
+  /** Events queued and not yet taken by a flush (metrics). */
+  get queueDepth(): number {
+    return this.queuedEvents;
   }
 
   /** False when queuing `n` more events would pass the backpressure limit. */
@@ -122,6 +134,11 @@ export class GroupCommitWriter {
   private async flush(): Promise<void> {
     const batch = this.takeBatch();
     this.flushingEvents = batch.reduce((n, p) => n + p.events.length, 0);
+    const t0 = performance.now();
+    const report = (ok: boolean): void => {
+      const events = batch.reduce((n, p) => n + p.events.length, 0);
+      for (const l of this.flushListeners) l({ events, durationMs: performance.now() - t0, ok });
+    };
     const nowMs = Date.now();
     this.recentIds.expire(nowMs);
     const stored: StoredEvent[] = [];
@@ -164,8 +181,10 @@ export class GroupCommitWriter {
       for (const key of seenNow) this.recentIds.add(key, nowMs);
     } catch (e) {
       for (const p of batch) p.reject(e);
+      report(false);
       return;
     }
+    report(true);
     batch.forEach((p, i) => {
       p.resolve(results[i] as IngestResult);
     });

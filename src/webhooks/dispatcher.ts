@@ -60,6 +60,8 @@ export class WebhookDispatcher {
   private readonly subs = new Map<string, SubState>();
   private readonly inflight = new Map<string, number>();
   private results: AttemptResult[] = [];
+  /** Metrics: the outcome of every attempt. */
+  onAttempt: ((outcome: AttemptResult['outcome']) => void) | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -301,6 +303,7 @@ export class WebhookDispatcher {
       nextAttemptAt = now + Math.round(delay);
       if (s.status === 'ACTIVE') this.setStatus(s, 'FAILING', res.error);
     }
+    this.onAttempt?.(outcome);
     this.results.push({
       deliveryId: d.id,
       subscriptionId: s.spec.id,
