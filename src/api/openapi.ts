@@ -82,7 +82,7 @@ const EDGE_RESPONSES: [status: string, name: string, withBody: boolean][] = [
   ['413', 'EdgePayloadTooLarge', true],
   ['414', 'EdgeUriTooLong', false],
   ['415', 'EdgeUnsupportedMediaType', true],
-  ['429', 'EdgeTooManyConnections', false],
+  ['429', 'TooManyRequests', false],
   ['431', 'EdgeHeaderFieldsTooLarge', false],
 ];
 
