@@ -64,7 +64,8 @@ export function registerOps(app: FastifyInstance, services: AppServices, doc: Op
   // the schema's exact shape, so the schema has nothing to drop or coerce; error envelopes
   // keep the default serializer (Fastify resets a reply's serializer on error).
   app.addHook('preHandler', async (req, reply) => {
-    if (isAnalytics(operationOf(req))) reply.serializer(JSON.stringify);
+    // A custom serializer makes Fastify skip its default content-type: set it here.
+    if (isAnalytics(operationOf(req))) reply.serializer(JSON.stringify).type('application/json; charset=utf-8');
   });
 
   const instrument = (operationId: string, handler: Handler | undefined): Handler | undefined => {

@@ -56,7 +56,12 @@ const optional = <K extends string>(key: K, value: unknown): Partial<Record<K, u
 const sendError = (err: unknown, req: FastifyRequest, reply: FastifyReply): void => {
   const apiErr = mapError(err);
   if (apiErr.code === GrpcCode.INTERNAL) req.log.error({ err }, 'unhandled error');
-  void reply.status(apiErr.status).headers(apiErr.headers).send(apiErr.toBody());
+  // Explicit type: a reply that had a custom serializer (analytics answers) gets none by default.
+  void reply
+    .status(apiErr.status)
+    .headers(apiErr.headers)
+    .type('application/json; charset=utf-8')
+    .send(apiErr.toBody());
 };
 
 export async function buildServer(services: AppServices, opts: ServerOptions): Promise<FastifyInstance> {

@@ -150,3 +150,54 @@ describe('HTTP surface', () => {
     assert.match((res.body as Envelope).message, /start_time/);
   });
 });
+
+// Analytics answers leave through JSON.stringify (issue 9: the schema serializer blocked the
+// event loop); Fastify then sets no content-type by itself. Every answer must still say JSON.
+describe('content type of answers', () => {
+  let srv: TestServer;
+  let token: string;
+  const team = 'team-ctype';
+
+  before(async () => {
+    srv = await startTestServer();
+    token = await srv.token(team);
+    const res = await fetch(`${srv.url}/v1/ingest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify([
+        {
+          type: 'message',
+          timestamp: '2026-11-02T10:00:00Z',
+          team_id: team,
+          bot_id: 'ctype-bot',
+          version: 'LIVE',
+          user_id: 'u1',
+          direction: 'user',
+          kind: 'text',
+          intent: 'hello',
+        },
+      ]),
+    });
+    assert.equal(res.status, 200);
+  });
+  after(async () => {
+    await srv?.close();
+  });
+
+  test('200 and 4xx answers of analytics, ingest and unknown routes are application/json', async () => {
+    const range = 'version=LIVE&start_time=2026-11-01&end_time=2026-11-03';
+    for (const [url, status] of [
+      [`/v1/bots/ctype-bot/conversations?${range}&bucket=1d`, 200],
+      [`/v1/bots/ctype-bot/messages?${range}`, 200],
+      [`/v1/bots/ctype-bot/conversations?${range}&timezone=Nowhere/Else`, 400],
+      [`/v1/bots/ctype-bot/users?version=LIVE&start_time=2026-11-03&end_time=2026-11-01`, 400],
+      ['/v1/bots/other-bot/messages?version=LIVE', 404],
+      ['/nope', 404],
+    ] as const) {
+      const res = await fetch(`${srv.url}${url}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, status, url);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/, url);
+      await res.json();
+    }
+  });
+});
