@@ -1,0 +1,102 @@
+/**
+ * Regressions for what the document-driven fuzz (fuzz-operations.test.ts) found in the
+ * parameter parsing and the admin routes, each as the exact request that showed it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type SeededTeam, seedTeam } from '../helpers/fuzz-seed.ts';
+import { diffSnapshots, snapshotStores } from '../helpers/fuzz-store.ts';
+import { api, startTestServer, type TestServer } from '../helpers/server.ts';
+
+interface Envelope {
+  code: number;
+  message: string;
+  details: unknown[];
+}
+
+let srv: TestServer;
+let seed: SeededTeam;
+
+before(async () => {
+  srv = await startTestServer({ webhookAllowPrivateTargets: true });
+  seed = await seedTeam(srv, 'regress-team', 'regress-bot');
+});
+after(async () => {
+  await srv?.close();
+});
+
+const range = () => `start_time=${seed.start}&end_time=${seed.end}`;
+const get = (path: string) => api(`${srv.url}${path}`, seed.token);
+
+/** POSTs `body` as JSON, asserting a 400 {code: 3} naming `field` and that nothing was stored. */
+async function refused(path: string, body: string, field: string): Promise<void> {
+  const before = await snapshotStores(srv.services);
+  const res = await api(`${srv.url}${path}`, seed.token, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(res.status, 400, `${body} → ${JSON.stringify(res.body)}`);
+  const env = res.body as Envelope;
+  assert.equal(env.code, 3);
+  assert.match(env.message, new RegExp(field.replace(/[[\]]/g, '\\$&')), body);
+  assert.deepEqual(diffSnapshots(before, await snapshotStores(srv.services)), [], `${body} changed the stores`);
+}
+
+describe('repeated query parameters: the first value wins (test/reference/README.md reading 11)', () => {
+  test('a repeated scalar answers like its first value, whatever follows', async () => {
+    const one = await get(`/v1/bots/${seed.bot}/messages?version=LIVE&${range()}&bucket=1d`);
+    assert.equal(one.status, 200);
+    for (const qs of [
+      `version=LIVE&version=bogus&${range()}&bucket=1d`,
+      `version=LIVE&version=%FF%FE&${range()}&bucket=1d`,
+      `version=LIVE&${range()}&end_time=yesterday&bucket=1d`,
+      `version=LIVE&${range()}&bucket=1d&bucket=2h`,
+      `version[0]=LIVE&version[1]=DRAFT&${range()}&bucket=1d`,
+    ]) {
+      const res = await get(`/v1/bots/${seed.bot}/messages?${qs}`);
+      assert.equal(res.status, 200, `${qs} → ${JSON.stringify(res.body)}`);
+      assert.deepEqual(res.body, one.body, qs);
+    }
+  });
+
+  test('a bad first value is still a 400 naming the parameter', async () => {
+    const res = await get(`/v1/bots/${seed.bot}/messages?version=bogus&version=LIVE&${range()}`);
+    assert.equal(res.status, 400);
+    assert.match((res.body as Envelope).message, /version/);
+  });
+
+  test('repeated filter lists add up (the union), like one comma list', async () => {
+    const q = `/v1/bots/${seed.bot}/conversations?version=LIVE&${range()}&group_by=channel_type`;
+    const joined = await get(`${q}&channel_type=web,nope`);
+    const repeated = await get(`${q}&channel_type=web&channel_type=nope`);
+    assert.equal(joined.status, 200);
+    assert.equal(repeated.status, 200, JSON.stringify(repeated.body));
+    assert.deepEqual(repeated.body, joined.body);
+  });
+
+  test('the flows path keeps every repeated value in order', async () => {
+    const q = `/v1/bots/${seed.bot}/flows?version=LIVE&${range()}`;
+    const repeated = await get(`${q}&path=A&path=B`);
+    const indexed = await get(`${q}&path[1]=B&path[0]=A`);
+    assert.equal(repeated.status, 200);
+    assert.deepEqual(repeated.body, { nodes: [{ occurrences: 3, id: 'C' }] });
+    assert.deepEqual(indexed.body, repeated.body);
+  });
+
+  test('parameters named like object internals are plain unknown parameters', async () => {
+    const base = `/v1/bots/${seed.bot}/messages?version=LIVE&${range()}`;
+    const plain = await get(base);
+    for (const extra of [
+      '__proto__=x',
+      '__proto__[0]=x',
+      'constructor=x',
+      'hasOwnProperty=x',
+      'toString=1&toString=2',
+    ]) {
+      const res = await get(`${base}&${extra}`);
+      assert.equal(res.status, 200, `${extra} → ${JSON.stringify(res.body)}`);
+      assert.deepEqual(res.body, plain.body, extra);
+    }
+  });
+});
