@@ -11,6 +11,7 @@ import { derefSchema, listRoutes, loadApiDocument, type RouteSpec } from './open
 import { parseQuery } from './querystring.ts';
 import { operationHandlers } from './routes/index.ts';
 import { scopeOf } from './scopes.ts';
+import { validatorCompiler } from './validator-compiler.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,6 +60,7 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     ajv: { customOptions: { coerceTypes: 'array', allErrors: false, strict: false } },
     return503OnClosing: true,
   });
+  app.setValidatorCompiler(validatorCompiler);
 
   // Ingest reads the body as text itself (NDJSON, array or object); other routes get JSON.
   app.removeContentTypeParser('application/json');

@@ -100,3 +100,30 @@ describe('repeated query parameters: the first value wins (test/reference/README
     }
   });
 });
+
+describe('JSON bodies: a wrong type is a 400, never converted and stored', () => {
+  const defs = () => `/v1/bots/${seed.bot}/events/definitions`;
+  const subs = () => `/v1/bots/${seed.bot}/subscriptions`;
+  const sub = (patch: Record<string, unknown>) =>
+    JSON.stringify({ target: 'http://127.0.0.1:9/hook', event_type: 'TRACKING_EVENT', version: 'v1', ...patch });
+
+  test('definitions: event true / 42, description -1 / false', async () => {
+    await refused(defs(), '{"event": true}', 'event');
+    await refused(defs(), '{"event": 42}', 'event');
+    await refused(defs(), '{"event": ["signup_x"]}', 'event');
+    await refused(defs(), '{"event": "typed_1", "description": -1}', 'description');
+    await refused(defs(), '{"event": "typed_2", "description": false}', 'description');
+  });
+
+  test('subscriptions: version ["v1"], event_names "signup" or [1, 2]', async () => {
+    await refused(subs(), sub({ version: ['v1'] }), 'version');
+    await refused(subs(), sub({ event_names: 'signup' }), 'event_names');
+    await refused(subs(), sub({ event_names: [1, 2] }), 'event_names');
+    await refused(subs(), sub({ secret: 12345678 }), 'secret');
+  });
+
+  test('echo: message 42 or null', async () => {
+    await refused('/v1/echo', '{"message": 42}', 'message');
+    await refused('/v1/echo', '{"message": null}', 'message');
+  });
+});
