@@ -127,3 +127,30 @@ describe('JSON bodies: a wrong type is a 400, never converted and stored', () =>
     await refused('/v1/echo', '{"message": null}', 'message');
   });
 });
+
+describe('JSON bodies: text with a lone surrogate is a 400 naming the field, nothing stored', () => {
+  test('definition event and description', async () => {
+    const path = `/v1/bots/${seed.bot}/events/definitions`;
+    await refused(path, '{"event": "a\\udc00b"}', 'event');
+    await refused(path, '{"event": "\\ud800"}', 'event');
+    await refused(path, '{"event": "ok_name", "description": "x\\ud83dy"}', 'description');
+  });
+
+  test('subscription event_names, secret and an unknown key', async () => {
+    const path = `/v1/bots/${seed.bot}/subscriptions`;
+    const base = '"target": "http://127.0.0.1:9/hook", "event_type": "TRACKING_EVENT", "version": "v1"';
+    await refused(path, `{${base}, "event_names": ["ok", "\\ud800"]}`, 'event_names[1]');
+    await refused(path, `{${base}, "secret": "long-enough-\\udfff"}`, 'secret');
+    await refused(path, `{${base}, "\\ud800": 1}`, '\ud800');
+  });
+
+  test('a well-formed astral character (a surrogate pair) is accepted', async () => {
+    const res = await api(`${srv.url}/v1/bots/${seed.bot}/events/definitions`, seed.token, {
+      method: 'POST',
+      body: '{"event": "rocket_\\ud83d\\ude80", "description": "\\ud83d\\ude80"}',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal((res.body as { event_definition: { event: string } }).event_definition.event, 'rocket_🚀');
+  });
+});

@@ -8,6 +8,7 @@ import {
 import type { Handler } from '../context.ts';
 import { badParam, notFound } from '../errors.ts';
 import { parsePageSize } from '../page-tokens.ts';
+import { assertWellFormedText } from './well-formed.ts';
 
 export const subscriptionHandlers: Record<string, Handler> = {
   Analytics_ListSubscriptions: async ({ params, query, principal, services }) => {
@@ -34,6 +35,7 @@ export const subscriptionHandlers: Record<string, Handler> = {
   },
 
   Analytics_CreateSubscription: async ({ params, body, principal, services }) => {
+    assertWellFormedText(body);
     const { row, secret, generated } = await insertSubscription(services.db, services.ch, {
       teamId: principal.teamId,
       botId: params.bot_id as string,
