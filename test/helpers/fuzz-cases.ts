@@ -99,7 +99,7 @@ function validValues(op: FuzzOperation, seed: SeededTeam): Map<string, string | 
 /** The operation's valid request (used first, to prove the fuzz starts from a 2xx). */
 export function validRequest(op: FuzzOperation, seed: SeededTeam, overrides: Record<string, string> = {}): RawRequest {
   const values = validValues(op, seed);
-  for (const [k, v] of Object.entries(overrides)) values.set(k, ENCODED_OK(v));
+  for (const [k, v] of Object.entries(overrides)) if (values.has(k)) values.set(k, ENCODED_OK(v));
   const req: RawRequest = { method: op.method, url: url(op, values, new Set()) };
   if (op.eventBody) {
     req.body = JSON.stringify([validEvent('message', seed)]);

@@ -88,11 +88,13 @@ function genericExpect(kind: Kind, raw: string, required: boolean): Expect {
       if (safeDecode(raw)?.trim() === '') return 'either';
       if (!looksNumeric(raw)) return 'reject';
       return Number(safeDecode(raw)) < 0 || !Number.isInteger(Number(safeDecode(raw))) ? 'reject' : 'either';
+    case 'teamGroup':
+      // Items are trimmed and empty ones dropped: a blank list is no grouping (reading 20).
+      return safeDecode(raw)?.trim() === '' ? 'accept' : 'reject';
     case 'token':
     case 'enum':
     case 'time':
     case 'timezone':
-    case 'teamGroup':
     case 'pathId':
       return 'reject';
   }
