@@ -21,6 +21,21 @@ const CONTROL_TABLES: readonly (keyof ControlDatabase)[] = [
 
 export type StoreSnapshot = Record<string, string>;
 
+let tableList: { name: string; final: string }[] | undefined;
+
+/** Analytics tables holding rows (not views); FINAL where background merges collapse rows. */
+async function analyticsTables(services: AppServices): Promise<{ name: string; final: string }[]> {
+  const rs = await services.ch.query({
+    query: `SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND engine NOT IN ('View', 'MaterializedView') ORDER BY name`,
+    format: 'JSONEachRow',
+  });
+  // FINAL: merges of Replacing/Aggregating tables shrink raw row counts without any data changing.
+  return (await rs.json<{ name: string; engine: string }>()).map((t) => ({
+    name: t.name,
+    final: t.engine === 'MergeTree' ? '' : ' FINAL',
+  }));
+}
+
 export async function snapshotStores(services: AppServices): Promise<StoreSnapshot> {
   const out: StoreSnapshot = {};
   for (const table of CONTROL_TABLES) {
@@ -29,27 +44,17 @@ export async function snapshotStores(services: AppServices): Promise<StoreSnapsh
     out[`control.${table}`] =
       `${lines.length} rows ${crypto.createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16)}`;
   }
-  const tables = await services.ch.query({
-    query: `SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND engine NOT IN ('View', 'MaterializedView') ORDER BY name`,
+  tableList ??= await analyticsTables(services);
+  // One round trip: every count and the events hash (names come from system.tables, never
+  // from a request).
+  const rs = await services.ch.query({
+    query: [
+      ...tableList.map((t) => `SELECT '${t.name}' AS k, toString(count()) AS v FROM \`${t.name}\`${t.final}`),
+      "SELECT 'events#hash' AS k, toString(sum(cityHash64(id, bot_id, seq, user_id, intent, attributes))) AS v FROM events",
+    ].join(' UNION ALL '),
     format: 'JSONEachRow',
   });
-  for (const { name, engine } of await tables.json<{ name: string; engine: string }>()) {
-    // Table names come from system.tables, never from a request. FINAL: background merges
-    // of Replacing/Aggregating tables shrink raw row counts without any data changing.
-    const final = engine === 'MergeTree' ? '' : ' FINAL';
-    const rs = await services.ch.query({
-      query: `SELECT count() AS n FROM \`${name}\`${final}`,
-      format: 'JSONEachRow',
-    });
-    const [row] = await rs.json<{ n: string | number }>();
-    out[`analytics.${name}`] = `${Number(row?.n ?? 0)} rows`;
-  }
-  const hash = await services.ch.query({
-    query: 'SELECT toString(sum(cityHash64(id, bot_id, seq, user_id, intent, attributes))) AS h FROM events',
-    format: 'JSONEachRow',
-  });
-  const [h] = await hash.json<{ h: string }>();
-  out['analytics.events#hash'] = h?.h ?? '';
+  for (const r of await rs.json<{ k: string; v: string }>()) out[`analytics.${r.k}`] = r.v;
   return out;
 }
 
