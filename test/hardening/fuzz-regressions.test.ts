@@ -154,3 +154,18 @@ describe('JSON bodies: text with a lone surrogate is a 400 naming the field, not
     assert.equal((res.body as { event_definition: { event: string } }).event_definition.event, 'rocket_🚀');
   });
 });
+
+describe('intents first/last above 100 are clamped to 100 (CONTRACT §7), however large', () => {
+  for (const name of ['first', 'last']) {
+    test(`${name} beyond 2^53 pages like ${name}=100`, async () => {
+      const q = `/v1/bots/${seed.bot}/intents?version=LIVE&${range()}`;
+      const hundred = await get(`${q}&${name}=100`);
+      assert.equal(hundred.status, 200);
+      for (const big of ['9007199254740993', '9223372036854775807', '1e300']) {
+        const res = await get(`${q}&${name}=${big}`);
+        assert.equal(res.status, 200, `${name}=${big} → ${JSON.stringify(res.body)}`);
+        assert.deepEqual(res.body, hundred.body, `${name}=${big}`);
+      }
+    });
+  }
+});

@@ -173,6 +173,7 @@ function specificRaw(kind: Kind): RawBad[] {
       return [
         { label: 'above max', raw: '101', expect: 'accept' },
         { label: 'far above max', raw: '2147483648', expect: 'accept' },
+        { label: 'beyond 2^53', raw: '9007199254740993', expect: 'accept' },
         { label: 'zero', raw: '0', expect: 'accept' },
         { label: 'minus zero', raw: '-0', expect: 'either' },
         { label: 'hex', raw: '0x10', expect: 'either' },
