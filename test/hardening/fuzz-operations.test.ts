@@ -8,7 +8,8 @@
  * contract allows for coerced/ignored values, matching the response schema), never a
  * 5xx, within 5 s, and must leave both stores exactly as they were.
  *
- * FUZZ_RUNS (cases per parameter/field/body of each operation, default 5), FUZZ_SEED, and while developing
+ * FUZZ_RUNS (cases per parameter/field/body of each operation, default 5), FUZZ_SEED,
+ * FUZZ_PG=1 (control store on the local PostgreSQL, a fresh schema, instead of SQLite), and while developing
  * FUZZ_OPS / FUZZ_FIELDS (regexes on operationId / parameter or field name).
  * All problems of an operation are collected and reported together (no shrinking:
  * each case is already one bad value on a valid request).
@@ -17,6 +18,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { loadApiDocument, type OpenApiDocument } from '../../src/api/openapi.ts';
+import { freshSchema } from '../foundation/postgres.ts';
 import { type FuzzCase, operationTargets, validRequest } from '../helpers/fuzz-cases.ts';
 import { fuzzOperations } from '../helpers/fuzz-doc.ts';
 import { judge, send } from '../helpers/fuzz-http.ts';
@@ -32,9 +34,13 @@ const ONLY_FIELDS = process.env.FUZZ_FIELDS ? new RegExp(process.env.FUZZ_FIELDS
 let srv: TestServer;
 let seed: SeededTeam;
 let doc: OpenApiDocument;
+let dropSchema = async () => {};
 
 before(async () => {
-  srv = await startTestServer({ webhookAllowPrivateTargets: true });
+  // PostgreSQL refuses text SQLite takes (NUL characters): worth a run of its own.
+  const pg = process.env.FUZZ_PG === '1' ? await freshSchema() : undefined;
+  if (pg) dropSchema = pg.drop;
+  srv = await startTestServer({ webhookAllowPrivateTargets: true, ...(pg ? { databaseUrl: pg.url } : {}) });
   seed = await seedTeam(srv, 'fuzz-team', 'fuzz-bot');
   // The document as served, so the fuzz covers exactly what clients see.
   const res = await api(`${srv.url}/openapi.json`, undefined);
@@ -43,6 +49,7 @@ before(async () => {
 });
 after(async () => {
   await srv?.close();
+  await dropSchema();
 });
 
 /** A fresh subscription of the seeded bot, for DELETE cases that may succeed. */

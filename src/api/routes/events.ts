@@ -5,7 +5,7 @@ import { parseTimeRange } from '../../analytics/time-range.ts';
 import type { Handler } from '../context.ts';
 import { badParam } from '../errors.ts';
 import { parsePageSize } from '../page-tokens.ts';
-import { assertWellFormedText } from './well-formed.ts';
+import { assertStorableText } from './well-formed.ts';
 
 const MAX_EVENT_NAME = 256;
 
@@ -33,7 +33,7 @@ export const eventHandlers: Record<string, Handler> = {
 
   Analytics_CreateEventDefinition: async ({ params, body, principal, services }) => {
     const b = bodyObject(body);
-    assertWellFormedText(b);
+    assertStorableText(b);
     const event = b.event;
     if (typeof event !== 'string' || event.trim() === '') throw badParam('event', 'is required');
     if (event.length > MAX_EVENT_NAME) throw badParam('event', `must be at most ${MAX_EVENT_NAME} characters`);
