@@ -286,16 +286,19 @@ export function operationTargets(op: FuzzOperation, seed: SeededTeam, fieldFilte
   for (const p of op.params.filter((x) => !fieldFilter || fieldFilter.test(x.name))) {
     targets.push({
       target: `${p.in}.${p.name}`,
-      cases: badRawValues(p.kind, p.required, validParam(p, seed)).map((bad): FuzzCase => {
-        const values = validValues(op, seed) as Map<string, RawBad['raw'] | undefined>;
-        values.set(p.name, bad.raw);
-        return {
-          target: `${p.in}.${p.name}`,
-          label: bad.label,
-          expect: bad.expect,
-          request: { ...validRequest(op, seed), url: url(op, values, bad.indexed ? new Set([p.name]) : new Set()) },
-        };
-      }),
+      // A path segment cannot repeat: no valid value is given, so no repeated forms.
+      cases: badRawValues(p.kind, p.required, p.in === 'path' ? undefined : validParam(p, seed)).map(
+        (bad): FuzzCase => {
+          const values = validValues(op, seed) as Map<string, RawBad['raw'] | undefined>;
+          values.set(p.name, bad.raw);
+          return {
+            target: `${p.in}.${p.name}`,
+            label: bad.label,
+            expect: bad.expect,
+            request: { ...validRequest(op, seed), url: url(op, values, bad.indexed ? new Set([p.name]) : new Set()) },
+          };
+        },
+      ),
     });
   }
   if (!fieldFilter || fieldFilter.test('unknown')) {

@@ -239,7 +239,7 @@ function randomRaw(kind: Kind, required: boolean): fc.Arbitrary<RawBad> {
     if (kind.t === 'time' && /\d{4}/.test(s)) expect = 'either';
     if (kind.t === 'token' && s === '') expect = 'either';
     if (kind.t === 'teamGroup') expect = 'either';
-    if (s === '' && kind.t !== 'pathId') expect = required ? 'reject' : 'either';
+    if (s === '' && kind.t !== 'pathId') expect = required && kind.t !== 'text' ? 'reject' : 'either';
     return { label: 'random text', raw, expect };
   });
 }
@@ -248,7 +248,8 @@ function randomRaw(kind: Kind, required: boolean): fc.Arbitrary<RawBad> {
 export function badRawValues(kind: Kind, required: boolean, valid: string | undefined): fc.Arbitrary<RawBad> {
   const fixed: RawBad[] = [
     ...GENERIC_RAW.map((g) => ({ ...g, expect: genericExpect(kind, g.raw, required) })),
-    { label: 'empty', raw: '', expect: kind.t === 'pathId' || required ? 'reject' : 'either' },
+    // An empty free-text path segment (a step id "") names nothing: zeros or a 4xx.
+    { label: 'empty', raw: '', expect: kind.t === 'pathId' || (required && kind.t !== 'text') ? 'reject' : 'either' },
     ...specificRaw(kind),
   ];
   if (kind.t === 'pathId') return fc.oneof(fc.constantFrom(...fixed), randomRaw(kind, required));
