@@ -64,8 +64,6 @@ function validField(f: FuzzField): unknown {
   }
 }
 
-const ENCODED_OK = (v: string) => encodeURIComponent(v);
-
 function url(op: FuzzOperation, values: Map<string, RawBad['raw'] | undefined>, indexed: Set<string>): string {
   let path = op.path;
   const query: string[] = [];
@@ -81,9 +79,6 @@ function url(op: FuzzOperation, values: Map<string, RawBad['raw'] | undefined>, 
       query.push(`${indexed.has(p.name) ? `${p.name}[${i}]` : p.name}=${x}`);
     });
   }
-  for (const [name, v] of values) {
-    if (!op.params.some((p) => p.name === name) && typeof v === 'string') query.push(`${name}=${v}`);
-  }
   return query.length > 0 ? `${path}?${query.join('&')}` : path;
 }
 
@@ -91,7 +86,7 @@ function validValues(op: FuzzOperation, seed: SeededTeam): Map<string, string | 
   const m = new Map<string, string | undefined>();
   for (const p of op.params) {
     const v = validParam(p, seed);
-    m.set(p.name, v === undefined ? undefined : ENCODED_OK(v));
+    m.set(p.name, v === undefined ? undefined : encodeURIComponent(v));
   }
   return m;
 }
@@ -99,7 +94,7 @@ function validValues(op: FuzzOperation, seed: SeededTeam): Map<string, string | 
 /** The operation's valid request (used first, to prove the fuzz starts from a 2xx). */
 export function validRequest(op: FuzzOperation, seed: SeededTeam, overrides: Record<string, string> = {}): RawRequest {
   const values = validValues(op, seed);
-  for (const [k, v] of Object.entries(overrides)) if (values.has(k)) values.set(k, ENCODED_OK(v));
+  for (const [k, v] of Object.entries(overrides)) if (values.has(k)) values.set(k, encodeURIComponent(v));
   const req: RawRequest = { method: op.method, url: url(op, values, new Set()) };
   if (op.eventBody) {
     req.body = JSON.stringify([validEvent('message', seed)]);
