@@ -169,3 +169,24 @@ describe('intents first/last above 100 are clamped to 100 (CONTRACT §7), howeve
     });
   }
 });
+
+describe('subscription event_names are capped like definition names', () => {
+  test('a 257-character name → 400 naming event_names, nothing stored; 256 is fine', async () => {
+    const path = `/v1/bots/${seed.bot}/subscriptions`;
+    const sub = (name: string) =>
+      JSON.stringify({
+        target: 'http://127.0.0.1:9/hook',
+        event_type: 'TRACKING_EVENT',
+        version: 'v1',
+        event_names: [name],
+      });
+    await refused(path, sub('n'.repeat(257)), 'event_names');
+    await refused(path, sub('n'.repeat(10_000)), 'event_names');
+    const ok = await api(`${srv.url}${path}`, seed.token, {
+      method: 'POST',
+      body: sub('n'.repeat(256)),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  });
+});

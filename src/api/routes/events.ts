@@ -7,7 +7,8 @@ import { badParam } from '../errors.ts';
 import { parsePageSize } from '../page-tokens.ts';
 import { assertStorableText } from './well-formed.ts';
 
-const MAX_EVENT_NAME = 256;
+/** Longest tracking-event name a definition (or a subscription's event_names filter) takes. */
+export const MAX_EVENT_NAME = 256;
 
 function bodyObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParam('body', 'must be a JSON object');

@@ -8,6 +8,7 @@ import {
 import type { Handler } from '../context.ts';
 import { badParam, notFound } from '../errors.ts';
 import { parsePageSize } from '../page-tokens.ts';
+import { MAX_EVENT_NAME } from './events.ts';
 import { assertStorableText } from './well-formed.ts';
 
 // Ids this service hands out (webhooks/subscriptions.ts). Anything else cannot exist, so
@@ -45,6 +46,12 @@ export const subscriptionHandlers: Record<string, Handler> = {
 
   Analytics_CreateSubscription: async ({ params, body, principal, services }) => {
     assertStorableText(body);
+    // A filter name longer than any definition name could never match: refuse it like the
+    // definition itself (a 10,000-character name used to be stored, found by the fuzz).
+    const names = (body as { event_names?: unknown } | null)?.event_names;
+    if (Array.isArray(names) && names.some((n) => typeof n === 'string' && n.length > MAX_EVENT_NAME)) {
+      throw badParam('event_names', `each name must be at most ${MAX_EVENT_NAME} characters`);
+    }
     const { row, secret, generated } = await insertSubscription(services.db, services.ch, {
       teamId: principal.teamId,
       botId: params.bot_id as string,
