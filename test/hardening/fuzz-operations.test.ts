@@ -114,10 +114,14 @@ describe('fuzz every operation of the served document', () => {
         for (const problem of await runCase(op.operationId, c)) {
           // Keyed without the answer's ids, so one defect is listed once per field and value.
           const key = `${c.target} [${c.label}] ${problem.replace(/\d+ ms/, 'N ms').slice(0, 70)}`;
-          if (!found.has(key)) found.set(key, `${c.request.method} ${c.request.url.slice(0, 200)}`);
+          if (!found.has(key))
+            found.set(
+              key,
+              `${c.target} [${c.label}] ${problem.slice(0, 240)}\n    ${c.request.method} ${c.request.url.slice(0, 200)}`,
+            );
         }
       }
-      const report = [...found].map(([k, req]) => `- ${k}\n    ${req}`).join('\n');
+      const report = [...found.values()].map((shown) => `- ${shown}`).join('\n');
       assert.equal(found.size, 0, `${found.size} distinct problems in ${cases.length} cases:\n${report}`);
     });
   }
