@@ -132,3 +132,20 @@ describe("ingest for team A's team or bot with B's token: 403 {code: 7}, nothing
     });
   }
 });
+
+describe("team A's definitions are invisible through team B's own bot", () => {
+  test("B creating a name only A defined succeeds (no 409 telling it exists) and B's list never shows A's", async () => {
+    const json = (body: unknown) => ({
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+    const mine = await api(`${srv.url}/v1/bots/${a.bot}/events/definitions`, a.token, json({ event: 'a_only_def' }));
+    assert.equal(mine.status, 200, JSON.stringify(mine.body));
+    const listB = await api(`${srv.url}/v1/bots/${b.bot}/events/definitions`, b.token);
+    const names = (listB.body as { event_definitions: { event: string }[] }).event_definitions.map((d) => d.event);
+    assert.ok(!names.includes('a_only_def'), names.join(','));
+    const theirs = await api(`${srv.url}/v1/bots/${b.bot}/events/definitions`, b.token, json({ event: 'a_only_def' }));
+    assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+  });
+});
