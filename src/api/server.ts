@@ -17,6 +17,7 @@ import { parseQuery } from './querystring.ts';
 import { echoRequestId, requestId } from './request-id.ts';
 import { operationHandlers } from './routes/index.ts';
 import { scopeOf } from './scopes.ts';
+import { validatorCompiler } from './validator-compiler.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -91,6 +92,7 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     frameworkErrors: sendError,
     clientErrorHandler: (err, socket) => handleClientError(err, socket, app.log),
   });
+  app.setValidatorCompiler(validatorCompiler);
 
   app.addHook('onRequest', echoRequestId);
 

@@ -42,12 +42,16 @@ function statParam(v: unknown): ConversationStat {
   throw badParam('stat', `must be one of ${STATS.join(', ')}`);
 }
 
-/** Page size: a non-negative integer (the schema already rejects non-numbers); > 100 is clamped later. */
+/**
+ * Page size: a non-negative integer (the schema already rejects non-numbers); > 100 is
+ * clamped later (CONTRACT §7) — also past 2^53, where a number is still an integer but no
+ * longer a "safe" one (first=9007199254740993 used to be a 400 while first=101 was clamped).
+ */
 function sizeParam(name: string, v: unknown): number | undefined {
   const raw = first(v);
   if (raw === undefined || raw === '') return undefined;
   const n = typeof raw === 'number' ? raw : Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) throw badParam(name, 'must be a non-negative integer');
+  if (!Number.isInteger(n) || n < 0) throw badParam(name, 'must be a non-negative integer');
   return n;
 }
 

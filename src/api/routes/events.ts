@@ -5,8 +5,10 @@ import { parseTimeRange } from '../../analytics/time-range.ts';
 import type { Handler } from '../context.ts';
 import { badParam } from '../errors.ts';
 import { parsePageSize } from '../page-tokens.ts';
+import { assertStorableText } from './well-formed.ts';
 
-const MAX_EVENT_NAME = 256;
+/** Longest tracking-event name a definition (or a subscription's event_names filter) takes. */
+export const MAX_EVENT_NAME = 256;
 
 function bodyObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParam('body', 'must be a JSON object');
@@ -32,6 +34,7 @@ export const eventHandlers: Record<string, Handler> = {
 
   Analytics_CreateEventDefinition: async ({ params, body, principal, services }) => {
     const b = bodyObject(body);
+    assertStorableText(b);
     const event = b.event;
     if (typeof event !== 'string' || event.trim() === '') throw badParam('event', 'is required');
     if (event.length > MAX_EVENT_NAME) throw badParam('event', `must be at most ${MAX_EVENT_NAME} characters`);

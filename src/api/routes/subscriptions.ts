@@ -8,6 +8,17 @@ import {
 import type { Handler } from '../context.ts';
 import { badParam, notFound } from '../errors.ts';
 import { parsePageSize } from '../page-tokens.ts';
+import { MAX_EVENT_NAME } from './events.ts';
+import { assertStorableText } from './well-formed.ts';
+
+// Ids this service hands out (webhooks/subscriptions.ts). Anything else cannot exist, so
+// it is a 404 without a lookup: text PostgreSQL refuses (a NUL) was a 500 there.
+const SUBSCRIPTION_ID = /^sub_[0-9a-f]{24}$/;
+const subscriptionId = (params: Record<string, string>): string => {
+  const id = params.subscription_id ?? '';
+  if (!SUBSCRIPTION_ID.test(id)) throw notFound(`subscription "${id}"`);
+  return id;
+};
 
 export const subscriptionHandlers: Record<string, Handler> = {
   Analytics_ListSubscriptions: async ({ params, query, principal, services }) => {
@@ -34,6 +45,13 @@ export const subscriptionHandlers: Record<string, Handler> = {
   },
 
   Analytics_CreateSubscription: async ({ params, body, principal, services }) => {
+    assertStorableText(body);
+    // A filter name longer than any definition name could never match: refuse it like the
+    // definition itself (a 10,000-character name used to be stored, found by the fuzz).
+    const names = (body as { event_names?: unknown } | null)?.event_names;
+    if (Array.isArray(names) && names.some((n) => typeof n === 'string' && n.length > MAX_EVENT_NAME)) {
+      throw badParam('event_names', `each name must be at most ${MAX_EVENT_NAME} characters`);
+    }
     const { row, secret, generated } = await insertSubscription(services.db, services.ch, {
       teamId: principal.teamId,
       botId: params.bot_id as string,
@@ -46,7 +64,7 @@ export const subscriptionHandlers: Record<string, Handler> = {
   },
 
   Analytics_DeleteSubscription: async ({ params, principal, services }) => {
-    const id = params.subscription_id as string;
+    const id = subscriptionId(params);
     const deleted = await deleteSubscription(services.db, principal.teamId, params.bot_id as string, id);
     if (!deleted) throw notFound(`subscription "${id}"`);
     services.dispatcher.remove(id);
@@ -54,7 +72,7 @@ export const subscriptionHandlers: Record<string, Handler> = {
   },
 
   Analytics_ListDeliveries: async ({ params, query, principal, services }) => {
-    const id = params.subscription_id as string;
+    const id = subscriptionId(params);
     const sub = await findSubscription(services.db, principal.teamId, params.bot_id as string, id);
     if (!sub) throw notFound(`subscription "${id}"`);
     const pageSize = parsePageSize(query.page_size, 50, 500);
