@@ -11,8 +11,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { demoTeamIds, generateDemo } from '../../src/demo/generate.ts';
+import { parsePromText, sample } from '../helpers/prom-text.ts';
 import { cliToken, type ServerProcess, startServerProcess, tempDir } from '../helpers/server.ts';
-import { parsePromText, sample } from './prom-text.ts';
 
 const METRICS_TOKEN = 'health-load-metrics-token';
 const MAX_CONCURRENT = 4;

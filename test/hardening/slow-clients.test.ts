@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { assertEnvelope, parseResponse, portOf, rawRequest } from '../helpers/raw-http.ts';
 import { cliToken, type ServerProcess, startServerProcess, tempDir } from '../helpers/server.ts';
-import { assertEnvelope, parseResponse, portOf, rawRequest } from './edge-raw.ts';
 
 // Issue 9 "slow clients hold sockets forever": header, body and idle keep-alive timeouts
 // and a per-address connection cap, with small values so the test is quick.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import type { TestServer } from '../helpers/server.ts';
+import type { TestServer } from './server.ts';
 
 // Raw-socket helpers for the HTTP edge tests: fetch hides what the server does with
 // malformed requests, early answers and closed connections; a socket shows it.

@@ -3,8 +3,8 @@ import type net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { LINGER_MS } from '../../src/api/linger.ts';
 import { BASE_MS, iso, message } from '../foundation/fixtures.ts';
+import { assertEnvelope, parseResponse, portOf, rawExchange, rawRequest, storedCounts } from '../helpers/raw-http.ts';
 import { api, ingest, startTestServer, type TestServer } from '../helpers/server.ts';
-import { assertEnvelope, parseResponse, portOf, rawExchange, rawRequest, storedCounts } from './edge-raw.ts';
 
 // Issue 9 F3/F4, content types and the served document: every answer of the HTTP edge
 // (router, content-type parsing, Node's HTTP parser) carries {code, message, details}.

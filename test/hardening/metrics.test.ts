@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { buildServer } from '../../src/api/server.ts';
 import { webhookPendingReader } from '../../src/metrics/webhook-pending.ts';
+import { parsePromText, sample } from '../helpers/prom-text.ts';
 import { api, freePort, ingest, startTestServer, type TestServer } from '../helpers/server.ts';
-import { parsePromText, sample } from './prom-text.ts';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const TEAM = 'team-metrics';

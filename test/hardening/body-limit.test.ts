@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MAX_BODY_BYTES } from '../../src/ingest/parse.ts';
 import { BASE_MS, iso, message } from '../foundation/fixtures.ts';
+import { assertEnvelope, parseResponse, portOf, rawExchange } from '../helpers/raw-http.ts';
 import { api, cliToken, type ServerProcess, startServerProcess, tempDir } from '../helpers/server.ts';
-import { assertEnvelope, parseResponse, portOf, rawExchange } from './edge-raw.ts';
 
 // Issue 9 F7: an over-limit body is refused on its Content-Length before it is read,
 // and the client can read the 413: no `100 Continue` first, and the server keeps

@@ -83,5 +83,5 @@ test('a throwing or rejecting commit listener is logged with its error; the batc
   assert.deepEqual(failures().sort(), ['listener boom (async)', 'listener boom (sync)']);
   const line = lines.find((l) => l.msg === 'commit listener failed');
   assert.equal(line?.level, 50); // error
-  assert.match(String((line?.err as { stack?: string } | undefined)?.stack), /ops2-logs\.test\.ts/);
+  assert.match(String((line?.err as { stack?: string } | undefined)?.stack), /logs-request-id\.test\.ts/);
 });
