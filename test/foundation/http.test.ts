@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { listRoutes, loadApiDocument } from '../../src/api/openapi.ts';
+import type { Envelope } from '../helpers/envelope.ts';
 import { api, startTestServer, type TestServer } from '../helpers/server.ts';
-
-interface Envelope {
-  code: number;
-  message: string;
-  details: unknown[];
-}
 
 const SEED_OPERATIONS = [
   'Analytics_GetFlowStepEdges',

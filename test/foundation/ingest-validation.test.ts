@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Envelope } from '../helpers/envelope.ts';
 import { api, ingest, startTestServer, type TestServer } from '../helpers/server.ts';
 import { iso, message, messages, ndjson, storedRows, uniq } from './fixtures.ts';
-
-interface Envelope {
-  code: number;
-  message: string;
-  details: { index?: number; reason?: string; line?: number }[];
-}
 
 // CONTRACT §1: one bad event → 400 with index and reason, and nothing of the request stored;
 // limits → 413.

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Envelope } from '../helpers/envelope.ts';
 import { api, ingest, startTestServer, type TestServer } from '../helpers/server.ts';
 import { message, messages, storedRows, uniq } from './fixtures.ts';
-
-interface Envelope {
-  code: number;
-  message: string;
-  details: unknown[];
-}
 
 // CONTRACT §6: ingest for another team is 403 and stores nothing; reading another team's
 // bot or team is a 404 that looks exactly like a bot or team that does not exist.

@@ -4,15 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Envelope } from '../helpers/envelope.ts';
 import { type SeededTeam, seedTeam } from '../helpers/fuzz-seed.ts';
 import { diffSnapshots, snapshotStores } from '../helpers/fuzz-store.ts';
 import { api, startTestServer, type TestServer } from '../helpers/server.ts';
-
-interface Envelope {
-  code: number;
-  message: string;
-  details: unknown[];
-}
 
 let srv: TestServer;
 let seed: SeededTeam;

@@ -10,18 +10,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadApiDocument } from '../../src/api/openapi.ts';
+import type { Envelope } from '../helpers/envelope.ts';
 import { validRequest } from '../helpers/fuzz-cases.ts';
 import { type FuzzOperation, fuzzOperations } from '../helpers/fuzz-doc.ts';
 import { envelopeProblem, type RawRequest, send } from '../helpers/fuzz-http.ts';
 import { type SeededTeam, seedEvents, seedRange, seedTeam } from '../helpers/fuzz-seed.ts';
 import { diffSnapshots, snapshotStores } from '../helpers/fuzz-store.ts';
 import { api, ingest, startTestServer, type TestServer } from '../helpers/server.ts';
-
-interface Envelope {
-  code: number;
-  message: string;
-  details: unknown[];
-}
 
 let srv: TestServer;
 let a: SeededTeam;

@@ -4,13 +4,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createBot } from '../../src/cli/bot-commands.ts';
 import { message, storedRows, uniq } from '../foundation/fixtures.ts';
+import type { Envelope } from '../helpers/envelope.ts';
 import { api, ingest, repoRoot, spawnNode, startTestServer, type TestServer } from '../helpers/server.ts';
-
-interface Envelope {
-  code: number;
-  message: string;
-  details: { parameter?: string }[];
-}
 
 // CONTRACT §7 (issue 9, F2): only ingest or `bot create` claims a bot. An admin write on
 // a bot nobody has claimed is a 404 like a read and claims nothing, valid body or not;

@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { uniq } from '../foundation/fixtures.ts';
+import type { Envelope } from '../helpers/envelope.ts';
 import { api, startTestServer, type TestServer } from '../helpers/server.ts';
 
 // Every number of a Serie is an int32 in the API document.
 const SERIE_MAX = 2_147_483_647;
-
-interface Envelope {
-  code: number;
-  message: string;
-  details: { index?: number; field?: string; reason?: string }[];
-}
 
 // Issue 9 F6: one voice_call of 1e308 s made GET /v1/teams/T/voice_minutes answer
 // 9223372036854776000 (the schema says int32) and later calls wrap. Numbers are bounded

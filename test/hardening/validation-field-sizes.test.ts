@@ -7,13 +7,8 @@ import {
   FIELD_MAX_CHARS,
 } from '../../src/ingest/limits.ts';
 import { iso } from '../foundation/fixtures.ts';
+import type { Envelope } from '../helpers/envelope.ts';
 import { api, startTestServer, type TestServer } from '../helpers/server.ts';
-
-interface Envelope {
-  code: number;
-  message: string;
-  details: { index?: number; field?: string; reason?: string }[];
-}
 
 // Issue 9, field sizes: a 1 MiB intent or attributes object was accepted and then sent
 // back by every intents answer. Each string field has a cap (src/ingest/limits.ts,

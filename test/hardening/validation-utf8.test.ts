@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { message, storedRows, uniq } from '../foundation/fixtures.ts';
+import type { Envelope } from '../helpers/envelope.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-
-interface Envelope {
-  code: number;
-  message: string;
-  details: { index?: number; field?: string; reason?: string }[];
-}
 
 // Issue 9 F5: a lone surrogate escape ("\ud800") made the engine refuse the insert (500),
 // and invalid UTF-8 bytes were stored as U+FFFD. Both are a 400 naming the event index and
