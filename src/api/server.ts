@@ -54,6 +54,8 @@ function paramSchema(spec: RouteSpec, where: 'path' | 'query'): Record<string, u
 const optional = <K extends string>(key: K, value: unknown): Partial<Record<K, unknown>> =>
   value === undefined ? {} : ({ [key]: value } as Record<K, unknown>);
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 const sendError = (err: unknown, req: FastifyRequest, reply: FastifyReply): void => {
   const apiErr = mapError(err);
   if (apiErr.code === GrpcCode.INTERNAL) req.log.error({ err }, 'unhandled error');
@@ -105,7 +107,16 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     { parseAs: 'buffer' },
     (req, body, done) => {
       if (req.routeOptions.config?.rawBody) return done(null, body);
-      const text = (body as Buffer).toString('utf8');
+      let text: string;
+      try {
+        // Strict: a lenient decode would store U+FFFD in place of the bad bytes (issue 9 F5).
+        text = strictUtf8.decode(body as Buffer);
+      } catch {
+        return done(
+          new ApiError(GrpcCode.INVALID_ARGUMENT, 'the body is not valid UTF-8; nothing was stored'),
+          undefined,
+        );
+      }
       if (text.length === 0) return done(null, undefined);
       try {
         done(null, JSON.parse(text));

@@ -185,3 +185,35 @@ describe('subscription event_names are capped like definition names', () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
   });
 });
+
+describe('JSON bodies: invalid UTF-8 bytes are a 400, never stored as U+FFFD', () => {
+  // The deep fuzz (FUZZ_RUNS=150) found `FF FE C0 AF` inside a definition name stored as
+  // "����fuzz…": only the ingest route decoded strictly.
+  const withBadBytes = (json: string): Uint8Array<ArrayBuffer> => {
+    const [head, tail] = json.split('@') as [string, string];
+    return new Uint8Array([...Buffer.from(head), 0xff, 0xfe, 0xc0, 0xaf, ...Buffer.from(tail)]);
+  };
+  for (const [what, path, json] of [
+    ['definition', () => `/v1/bots/${seed.bot}/events/definitions`, '{"event": "bad_@_name"}'],
+    [
+      'subscription',
+      () => `/v1/bots/${seed.bot}/subscriptions`,
+      '{"target": "http://127.0.0.1:9/@", "event_type": "TRACKING_EVENT", "version": "v1"}',
+    ],
+    ['echo', () => '/v1/echo', '{"message": "@"}'],
+  ] as const) {
+    test(`${what}: 400 {code: 3} saying UTF-8, nothing stored`, async () => {
+      const before = await snapshotStores(srv.services);
+      const res = await fetch(`${srv.url}${path()}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${seed.token}`, 'content-type': 'application/json' },
+        body: withBadBytes(json),
+      });
+      const env = (await res.json()) as Envelope;
+      assert.equal(res.status, 400, JSON.stringify(env));
+      assert.equal(env.code, 3);
+      assert.match(env.message, /UTF-8/);
+      assert.deepEqual(diffSnapshots(before, await snapshotStores(srv.services)), []);
+    });
+  }
+});
