@@ -7,8 +7,11 @@
 
 /** The queue is full: the caller should retry after `retryAfterSeconds`. */
 export class QueryQueueFull extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super('too many analytics queries are waiting; retry later');
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'too many analytics queries are waiting; retry later',
+  ) {
+    super(message);
   }
 }
 
@@ -32,6 +35,12 @@ export class QueryLimiter {
   constructor(
     readonly maxConcurrent: number,
     readonly maxQueued: number,
+    /**
+     * Longest wait for a slot; past it the request is refused like a full queue. Without it a
+     * waiter is bounded only by its client's patience, and under a steady overload the queue
+     * would answer its oldest requests later than the query timeout would ever allow.
+     */
+    readonly maxWaitMs = Number.POSITIVE_INFINITY,
   ) {}
 
   get active(): number {
@@ -63,17 +72,36 @@ export class QueryLimiter {
     }
     if (this.waiting.length >= this.maxQueued) return Promise.reject(new QueryQueueFull(this.retryAfterSeconds()));
     return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const leave = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const i = this.waiting.indexOf(start);
+        if (i >= 0) this.waiting.splice(i, 1);
+      };
       const start = (): void => {
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         resolve();
       };
       // A request whose client left gives its place up at once (it never takes a slot).
       const onAbort = (): void => {
-        const i = this.waiting.indexOf(start);
-        if (i >= 0) this.waiting.splice(i, 1);
+        leave();
         reject(new QueryWaitAborted());
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (Number.isFinite(this.maxWaitMs)) {
+        timer = setTimeout(() => {
+          leave();
+          const seconds = Math.round(this.maxWaitMs / 1000);
+          reject(
+            new QueryQueueFull(
+              this.retryAfterSeconds(),
+              `no analytics query slot freed up within ${seconds} s; retry later`,
+            ),
+          );
+        }, this.maxWaitMs);
+      }
       this.waiting.push(start);
     });
   }

@@ -28,7 +28,13 @@ export interface Ops {
  */
 export function registerOps(app: FastifyInstance, services: AppServices, doc: OpenApiDocument): Ops {
   const { config } = services;
-  const limiter = new QueryLimiter(config.analyticsMaxConcurrentQueries, config.analyticsMaxQueuedQueries);
+  // A request waits for a slot at most as long as a query may run: past that, a 429 it can
+  // retry says more than an answer that would arrive after the client's own timeout.
+  const limiter = new QueryLimiter(
+    config.analyticsMaxConcurrentQueries,
+    config.analyticsMaxQueuedQueries,
+    config.queryTimeoutSeconds * 1000,
+  );
   const metrics = new ServiceMetrics({
     ingestQueuedEvents: () => services.writer.queueDepth,
     analyticsRunning: () => limiter.active,

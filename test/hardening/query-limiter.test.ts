@@ -81,3 +81,34 @@ test('a failing query frees its slot', async () => {
   assert.equal(limiter.active, 0);
   assert.equal(await limiter.run(async () => 2), 2);
 });
+
+test('a waiter that gets no slot within maxWaitMs is refused and leaves the queue', async () => {
+  const limiter = new QueryLimiter(1, 5, 50);
+  const g = gate();
+  const first = limiter.run(async () => {
+    await g.wait;
+    return 'first';
+  });
+  let ranLate = false;
+  const t0 = performance.now();
+  await assert.rejects(
+    limiter.run(async () => {
+      ranLate = true;
+      return 'late';
+    }),
+    (e: unknown) => {
+      assert.ok(e instanceof QueryQueueFull);
+      assert.match(e.message, /no analytics query slot freed up within/);
+      assert.ok(e.retryAfterSeconds >= 1);
+      return true;
+    },
+  );
+  assert.ok(performance.now() - t0 >= 45, 'refused only after the wait limit');
+  assert.equal(limiter.queued, 0);
+  g.open();
+  assert.equal(await first, 'first');
+  assert.equal(ranLate, false);
+  // The slot is free again: a new request runs at once.
+  assert.equal(await limiter.run(async () => 'next'), 'next');
+  assert.equal(limiter.active, 0);
+});
