@@ -34,11 +34,18 @@ export class RecentIds {
     return this.seen.size;
   }
 
-  /** Reloads the window from the store so dedupe holds across restarts. */
+  /**
+   * Reloads the window from the store so dedupe holds across restarts. It reads `events`
+   * itself, not the `ingest_ids` view: an insert is not atomic across a table and its
+   * materialized views, so a kill -9 can leave a batch's rows in `events` without its ids in
+   * `ingest_ids`, and a client retrying that unanswered batch after the restart had it
+   * stored twice (kill loop, 2026-12-02: one doubled 200-event batch in 2 of 4 kill -9 rounds).
+   */
   async load(client: ClickHouseClient, nowMs: number): Promise<void> {
     const result = await client.query({
-      query: `SELECT bot_id, id, toUnixTimestamp64Milli(ingested_at) AS at FROM ingest_ids
-              WHERE ingested_at > fromUnixTimestamp64Milli({since:Int64}) ORDER BY ingested_at`,
+      query: `SELECT bot_id, id, toUnixTimestamp64Milli(ingested_at) AS at FROM events
+              WHERE id_supplied = 1 AND ingested_at > fromUnixTimestamp64Milli({since:Int64})
+              ORDER BY ingested_at`,
       query_params: { since: nowMs - DEDUPE_WINDOW_MS },
       format: 'JSONCompactEachRow',
     });
