@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { restrictToEngineZones } from './analytics/time-range.ts';
 import { PageTokens } from './api/page-tokens.ts';
 import type { Config } from './config.ts';
 import { RecentIds } from './ingest/dedupe.ts';
@@ -44,6 +45,12 @@ export async function openServices(config: Config, log: Logger = createLogger(co
     queryTimeoutSeconds: config.queryTimeoutSeconds,
   });
   await migrateAnalytics(ch);
+  // Accept only the time zones this engine knows: a server may be older or newer than the list.
+  const zones = await (
+    await ch.query({ query: 'SELECT time_zone FROM system.time_zones', format: 'JSONCompactEachRow' })
+  ).json<[string]>();
+  const missing = restrictToEngineZones(zones.map(([name]) => name));
+  if (missing.length > 0) log.warn({ zones: missing }, 'time zones the analytics engine lacks are refused');
   const db = openControlDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrateControl(db);
 

@@ -36,12 +36,24 @@ const firstValue = (v: unknown): string | undefined => firstParam(v) as string |
 // luxon (Intl) accepts any letter case and zones the engine lacks (America/Coyhaique on
 // chDB 3.4); the engine then fails the query with a 500. A name is valid only when the
 // engine knows it under exactly that spelling and luxon knows it too.
-const ENGINE_ZONES: ReadonlySet<string> = new Set(
+const LISTED_ZONES: ReadonlySet<string> = new Set(
   fs
     .readFileSync(new URL('./engine-time-zones.txt', import.meta.url), 'utf8')
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('#')),
 );
+let ENGINE_ZONES: ReadonlySet<string> = LISTED_ZONES;
+
+/**
+ * Narrows the accepted zones to those the connected engine reports (`system.time_zones`),
+ * so a ClickHouse server of another version that lacks a listed zone answers 400 for it,
+ * not 500. Called once at start; returns the listed names the engine lacks (for the log).
+ */
+export function restrictToEngineZones(engineNames: Iterable<string>): string[] {
+  const known = new Set(engineNames);
+  ENGINE_ZONES = new Set([...LISTED_ZONES].filter((z) => known.has(z)));
+  return [...LISTED_ZONES].filter((z) => !known.has(z));
+}
 
 export function parseTimezone(query: Record<string, unknown>): string {
   const tz = firstValue(query.timezone);

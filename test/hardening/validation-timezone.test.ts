@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { parseTimezone } from '../../src/analytics/time-range.ts';
+import { parseTimezone, restrictToEngineZones } from '../../src/analytics/time-range.ts';
 import { ApiError } from '../../src/api/errors.ts';
 import { message } from '../foundation/fixtures.ts';
 import { api, ingest, repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
@@ -99,4 +99,22 @@ describe('timezone names', () => {
       assert.equal(res.status, 200, `${tz}: ${JSON.stringify(res.body)}`);
     }
   });
+});
+
+// A ClickHouse server of another version may lack a zone of the checked-in list; at start the
+// accepted set is narrowed to what the connected engine reports, so such a zone is a 400.
+test('a listed zone the engine does not report is refused after restrictToEngineZones', () => {
+  assert.equal(parseTimezone({ timezone: 'Europe/Paris' }), 'Europe/Paris');
+  try {
+    const missing = restrictToEngineZones(engineListed.filter((z) => z !== 'Europe/Paris'));
+    assert.deepEqual(missing, ['Europe/Paris']);
+    assert.throws(
+      () => parseTimezone({ timezone: 'Europe/Paris' }),
+      (e: unknown) => e instanceof ApiError && e.status === 400 && /timezone/.test(e.message),
+    );
+    assert.equal(parseTimezone({ timezone: 'Europe/Brussels' }), 'Europe/Brussels');
+  } finally {
+    restrictToEngineZones(engineListed);
+  }
+  assert.equal(parseTimezone({ timezone: 'Europe/Paris' }), 'Europe/Paris');
 });
