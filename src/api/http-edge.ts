@@ -12,8 +12,8 @@ import { lingeringClose } from './linger.ts';
 export const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
- * Longest path parameter the router takes (decoded characters): ids the service stores
- * are at most 1,024 characters (step ids; bot and team ids 128), so every one is readable.
+ * Longest path parameter the router takes (decoded characters): ingest caps every id at
+ * 128 now, but step ids stored before the caps could reach 1,024, and they stay readable.
  */
 export const MAX_PARAM_LENGTH = 1024;
 

@@ -4,7 +4,7 @@
  * one of them accepts is never refused (or unreadable) by another.
  */
 export const ID_MAX_LENGTH = 128;
-const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+const ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${ID_MAX_LENGTH}}$`);
 export const ID_RULE = `1-${ID_MAX_LENGTH} characters of [A-Za-z0-9._:-], not "." or ".."`;
 
 // `.` and `..` fit the pattern but are dot segments: every URL client resolves them

@@ -16,7 +16,7 @@ export const FIELD_MAX_CHARS = {
   user_id: ID_MAX_LENGTH,
   conversation_id: ID_MAX_LENGTH,
   step_id: ID_MAX_LENGTH,
-  // The same cap as a definition created by POST …/events/definitions.
+  // Also the cap of a definition's name (POST …/events/definitions uses this value).
   event: 256,
   // Free text and labels.
   intent: 1024,

@@ -19,8 +19,13 @@ export interface EventError {
 }
 
 // A lone surrogate (e.g. JSON "\ud800") is not Unicode text: the engine refuses the
-// whole insert ("Cannot parse escape sequence"), so it is refused here per field.
+// whole insert ("Cannot parse escape sequence"), so it is refused here per field. A high
+// surrogate not followed by a low one, or a low one not preceded by a high one
+// (String.prototype.isWellFormed, which the project's TypeScript lib does not declare yet).
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** True when `text` holds a lone UTF-16 surrogate, so it cannot be stored as UTF-8. */
+export const hasLoneSurrogate = (text: string): boolean => LONE_SURROGATE.test(text);
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 
@@ -65,7 +70,7 @@ const fail = (reason: string, field?: string): never => {
 /** Length cap and well-formed Unicode, for every string an event carries. */
 function checkText(field: string, v: string, max: number): string {
   if (v.length > max) return fail(`"${field}" is longer than ${max} characters`, field);
-  if (LONE_SURROGATE.test(v)) return fail(`"${field}" holds a lone UTF-16 surrogate (not valid Unicode)`, field);
+  if (hasLoneSurrogate(v)) return fail(`"${field}" holds a lone UTF-16 surrogate (not valid Unicode)`, field);
   return v;
 }
 
@@ -115,7 +120,7 @@ function attributesText(v: unknown): string {
   for (const [k, val] of Object.entries(v)) {
     if (k.length > ATTRIBUTE_KEY_MAX_CHARS)
       fail(`"attributes" has a key longer than ${ATTRIBUTE_KEY_MAX_CHARS} characters ("${shown(k)}")`, 'attributes');
-    if (LONE_SURROGATE.test(k))
+    if (hasLoneSurrogate(k))
       fail('"attributes" has a key holding a lone UTF-16 surrogate (not valid Unicode)', 'attributes');
     const field = `attributes.${k}`;
     if (typeof val === 'string') checkText(field, val, ATTRIBUTE_VALUE_MAX_CHARS);

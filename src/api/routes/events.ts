@@ -2,13 +2,17 @@ import { createDefinition, listDefinitions } from '../../analytics/event-definit
 import { listTrackingEvents } from '../../analytics/event-stream.ts';
 import { parseVersion } from '../../analytics/sql.ts';
 import { parseTimeRange } from '../../analytics/time-range.ts';
+import { FIELD_MAX_CHARS } from '../../ingest/limits.ts';
 import type { Handler } from '../context.ts';
 import { badParam } from '../errors.ts';
 import { parsePageSize } from '../page-tokens.ts';
 import { assertStorableText } from './well-formed.ts';
 
-/** Longest tracking-event name a definition (or a subscription's event_names filter) takes. */
-export const MAX_EVENT_NAME = 256;
+/**
+ * Longest tracking-event name a definition (or a subscription's event_names filter) takes:
+ * the ingest cap, so every name a definition can hold can also arrive in an event.
+ */
+export const MAX_EVENT_NAME = FIELD_MAX_CHARS.event;
 
 function bodyObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParam('body', 'must be a JSON object');

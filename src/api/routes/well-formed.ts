@@ -1,11 +1,8 @@
+import { hasLoneSurrogate } from '../../ingest/validate.ts';
 import { badParam } from '../errors.ts';
 
-// A high surrogate not followed by a low one, or a low one not preceded by a high one
-// (String.prototype.isWellFormed, which the project's TypeScript lib does not declare yet).
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 function problem(text: string): string | undefined {
-  if (LONE_SURROGATE.test(text)) return 'must be well-formed Unicode (no lone surrogates)';
+  if (hasLoneSurrogate(text)) return 'must be well-formed Unicode (no lone surrogates)';
   if (text.includes('\u0000')) return 'must not contain NUL characters';
   return undefined;
 }
