@@ -79,7 +79,6 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
     routerOptions: { querystringParser: parseQuery, maxParamLength: MAX_PARAM_LENGTH },
-    ajv: { customOptions: { coerceTypes: 'array', allErrors: false, strict: false } },
     return503OnClosing: true,
     serverFactory: edgeServerFactory({
       headersTimeoutMs: config.httpHeadersTimeoutMs,
@@ -94,6 +93,8 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     frameworkErrors: sendError,
     clientErrorHandler: (err, socket) => handleClientError(err, socket, app.log),
   });
+  // Request validation is ours alone (src/api/validator-compiler.ts: coercion for query and
+  // path text, none for JSON bodies), so Fastify's own Ajv options would configure nothing.
   app.setValidatorCompiler(validatorCompiler);
 
   app.addHook('onRequest', echoRequestId);
