@@ -4,14 +4,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServiceMetrics } from '../metrics/registry.ts';
 import { ApiError, GrpcCode } from './errors.ts';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The OpenAPI operationId of an API route (set where the routes are built). */
+    operationId?: string;
+  }
+}
+
 /** `operationId` of an API route, the route's url pattern otherwise: never the raw URL (label cardinality). */
-export function operationLabeller(routes: { method: string; url: string; operationId: string }[]) {
-  const byRoute = new Map(routes.map((r) => [`${r.method.toUpperCase()} ${r.url}`, r.operationId]));
-  return (req: FastifyRequest): string => {
-    const url = req.routeOptions.url;
-    if (url === undefined) return 'unmatched';
-    return byRoute.get(`${req.method} ${url}`) ?? url;
-  };
+export function operationOf(req: FastifyRequest): string {
+  return req.routeOptions.config?.operationId ?? req.routeOptions.url ?? 'unmatched';
 }
 
 const INGEST = 'Analytics_Ingest';
@@ -43,12 +45,7 @@ export interface MetricsExposure {
  * token (without one the path does not exist: 404, so nothing tells a prober it could be
  * there), and without auth on METRICS_PORT, which the operator keeps off the public network.
  */
-export function registerMetrics(
-  app: FastifyInstance,
-  metrics: ServiceMetrics,
-  operationOf: (req: FastifyRequest) => string,
-  exposure: MetricsExposure,
-): void {
+export function registerMetrics(app: FastifyInstance, metrics: ServiceMetrics, exposure: MetricsExposure): void {
   app.addHook('onResponse', async (req, reply) => {
     const operation = operationOf(req);
     metrics.httpRequests.inc({ operation, status: String(reply.statusCode) });

@@ -6,8 +6,7 @@ import { webhookPendingReader } from '../metrics/webhook-pending.ts';
 import type { AppServices } from '../services.ts';
 import type { Handler } from './context.ts';
 import { ApiError, GrpcCode } from './errors.ts';
-import { operationLabeller, registerMetrics } from './metrics.ts';
-import { listRoutes, type OpenApiDocument } from './openapi.ts';
+import { operationOf, registerMetrics } from './metrics.ts';
 import { registerRateLimit, TokenRateLimits } from './rate-limit.ts';
 import { scopeOf } from './scopes.ts';
 
@@ -26,7 +25,7 @@ export interface Ops {
  * Operations (issue 9): metrics, per-token rate limits and the analytics query limit, wired
  * onto one server instance. Call before the API routes are added so the hooks cover them.
  */
-export function registerOps(app: FastifyInstance, services: AppServices, doc: OpenApiDocument): Ops {
+export function registerOps(app: FastifyInstance, services: AppServices): Ops {
   const { config } = services;
   // A request waits for a slot at most as long as a query may run: past that, a 429 it can
   // retry says more than an answer that would arrive after the client's own timeout.
@@ -48,11 +47,7 @@ export function registerOps(app: FastifyInstance, services: AppServices, doc: Op
   });
   services.dispatcher.onAttempt = (outcome) => metrics.webhookDeliveries.inc({ outcome });
 
-  const routes = listRoutes(doc).map((r) => ({ method: r.method, url: r.url, operationId: r.operation.operationId }));
-  const operationOf = operationLabeller(routes);
-  const analytics = new Set(routes.map((r) => r.operationId).filter(readsAnalytics));
-  const isAnalytics = (operationId: string): boolean => analytics.has(operationId);
-  registerMetrics(app, metrics, operationOf, {
+  registerMetrics(app, metrics, {
     port: config.metricsPort,
     host: config.host,
     token: config.metricsToken,
@@ -71,7 +66,9 @@ export function registerOps(app: FastifyInstance, services: AppServices, doc: Op
   // keep the default serializer (Fastify resets a reply's serializer on error).
   app.addHook('preHandler', async (req, reply) => {
     // A custom serializer makes Fastify skip its default content-type: set it here.
-    if (isAnalytics(operationOf(req))) reply.serializer(JSON.stringify).type('application/json; charset=utf-8');
+    const operationId = req.routeOptions.config?.operationId;
+    if (operationId !== undefined && readsAnalytics(operationId))
+      reply.serializer(JSON.stringify).type('application/json; charset=utf-8');
   });
 
   const instrument = (operationId: string, handler: Handler | undefined): Handler | undefined => {
@@ -84,7 +81,7 @@ export function registerOps(app: FastifyInstance, services: AppServices, doc: Op
         return result;
       };
     }
-    if (!isAnalytics(operationId)) return handler;
+    if (!readsAnalytics(operationId)) return handler;
     return async (ctx) => {
       try {
         return await limiter.run(async (waitedMs) => {

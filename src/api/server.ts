@@ -156,7 +156,7 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
   });
 
   // Metrics, per-token rate limits, analytics query slots (issue 9): before the routes.
-  const ops = registerOps(app, services, doc);
+  const ops = registerOps(app, services);
 
   await app.register(swagger, { mode: 'static', specification: { document: doc as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -192,7 +192,7 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
       method: spec.method.toUpperCase() as 'GET',
       url: spec.url,
       bodyLimit: isIngest ? MAX_BODY_BYTES : undefined,
-      config: { rawBody: isIngest, ...(bodyTypes.length > 0 ? { contentTypes: bodyTypes } : {}) },
+      config: { operationId, rawBody: isIngest, ...(bodyTypes.length > 0 ? { contentTypes: bodyTypes } : {}) },
       schema: {
         ...optional('params', paramSchema(spec, 'path')),
         ...optional('querystring', paramSchema(spec, 'query')),
