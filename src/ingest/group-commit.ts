@@ -133,10 +133,10 @@ export class GroupCommitWriter {
 
   private async flush(): Promise<void> {
     const batch = this.takeBatch();
-    this.flushingEvents = batch.reduce((n, p) => n + p.events.length, 0);
+    const events = batch.reduce((n, p) => n + p.events.length, 0);
+    this.flushingEvents = events;
     const t0 = performance.now();
     const report = (ok: boolean): void => {
-      const events = batch.reduce((n, p) => n + p.events.length, 0);
       for (const l of this.flushListeners) l({ events, durationMs: performance.now() - t0, ok });
     };
     const nowMs = Date.now();
