@@ -13,16 +13,13 @@
  *
  * Exit code 0 when nothing was lost or doubled, 1 otherwise.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAnalyticsClient } from '../src/store/clickhouse/client.ts';
+// The test suite's launcher: `serve` as a child process on a free loopback port, ready on /readyz.
+import { cliToken, startServerProcess } from '../test/helpers/server.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'chatlayer-analytics.js');
 const num = (name: string, fallback: number): number => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : fallback;
@@ -54,57 +51,6 @@ interface Round {
   unanswered: number;
   exitCode: number | null;
   killAtMs: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
-
-interface Server {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-async function startServer(dataDir: string): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'serve'], {
-    cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${out}`);
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not become ready:\n${out}`);
-    }
-    await sleep(100);
-  }
-  return { url, child, exited, output: () => out };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -167,7 +113,7 @@ async function runRound(dataDir: string, token: string, n: number, kill: Kill, r
     exitCode: null,
     killAtMs: 0,
   };
-  const srv = await startServer(dataDir);
+  const srv = await startServerProcess(dataDir);
   // First the requests the previous round left unanswered, until each gets its 200.
   for (const b of retry) {
     while (!(await post(srv.url, token, b))) await sleep(200);
@@ -189,8 +135,8 @@ async function runRound(dataDir: string, token: string, n: number, kill: Kill, r
   const clients = Array.from({ length: CLIENTS }, (_, c) => client(c));
   round.killAtMs = Math.round(KILL_MIN_MS + Math.random() * (KILL_MAX_MS - KILL_MIN_MS));
   await sleep(round.killAtMs);
-  srv.child.kill(kill === 'kill9' ? 'SIGKILL' : 'SIGTERM');
-  round.exitCode = await srv.exited;
+  await (kill === 'kill9' ? srv.kill9() : srv.stop());
+  round.exitCode = srv.child.exitCode; // null when a signal ended it
   dead = true;
   await Promise.all(clients);
   round.unanswered = unanswered.length;
@@ -200,13 +146,7 @@ async function runRound(dataDir: string, token: string, n: number, kill: Kill, r
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cla-kill-loop-'));
-  const made = spawnSync(process.execPath, [bin, 'token', 'create', '--team', TEAM, '--scopes', 'ingest'], {
-    cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir },
-    encoding: 'utf8',
-  });
-  if (made.status !== 0) throw new Error(`token create failed: ${made.stderr}`);
-  const token = made.stdout.trim();
+  const token = await cliToken(dataDir, TEAM, 'ingest');
   process.stdout.write(
     `kill loop: ${ROUNDS} rounds, ${CLIENTS} clients × ${BATCH}-event batches, mode ${MODE}, data ${dataDir}\n`,
   );
@@ -222,13 +162,13 @@ async function main(): Promise<void> {
     );
   }
   // A last start answers the final round's unanswered requests, then a clean stop.
-  const last = await startServer(dataDir);
+  const last = await startServerProcess(dataDir);
   for (const b of retry) {
     while (!(await post(last.url, token, b))) await sleep(200);
     for (const id of b.ids) retriedIds.add(id);
   }
-  last.child.kill('SIGTERM');
-  const lastExit = await last.exited;
+  await last.stop();
+  const lastExit = last.child.exitCode;
   if (lastExit !== 0) process.stdout.write(`final SIGTERM exited ${lastExit}:\n${last.output()}\n`);
 
   // Batches retried after a restart are credited to the round (and bot) that first sent them.
