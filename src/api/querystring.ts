@@ -1,12 +1,5 @@
 import { parse } from 'node:querystring';
-import { listRoutes, loadApiDocument } from './openapi.ts';
 
-// Query parameters the served document declares as arrays keep every value (flows `path`).
-const ARRAY_PARAMS = new Set(
-  listRoutes(loadApiDocument()).flatMap((r) =>
-    r.parameters.filter((p) => p.in === 'query' && p.schema?.type === 'array').map((p) => p.name),
-  ),
-);
 // The comma-separated filter lists of CONTRACT §3: a repeat adds to the list (the union).
 const LIST_PARAMS = new Set(['channel_type', 'language']);
 
@@ -14,12 +7,13 @@ const LIST_PARAMS = new Set(['channel_type', 'language']);
  * Query parsing that accepts both array forms of the API (`path=a&path=b` and
  * `path[0]=a&path[1]=b`, see Analytics_GetFlows). Indexed keys are ordered by index.
  * Repeats are settled here, before schema validation (the route schemas type every
- * other parameter as one value, so an array would be a 400 "must be string"): array
- * parameters keep all values, filter lists join them with commas, every other
- * parameter takes its first value (reading 11 of test/reference/README.md).
+ * other parameter as one value, so an array would be a 400 "must be string"): the
+ * parameters the served document declares as arrays (`arrayParams`, flows `path`)
+ * keep all values, filter lists join them with commas, every other parameter takes
+ * its first value (reading 11 of test/reference/README.md).
  * The result has no prototype, so a parameter named `__proto__` is just a name.
  */
-export function parseQuery(text: string): Record<string, string | string[]> {
+export function parseQuery(text: string, arrayParams: ReadonlySet<string>): Record<string, string | string[]> {
   const raw = parse(text);
   const all: Record<string, string[]> = Object.create(null);
   const indexed = new Map<string, { index: number; value: string }[]>();
@@ -42,7 +36,7 @@ export function parseQuery(text: string): Record<string, string | string[]> {
   }
   const out: Record<string, string | string[]> = Object.create(null);
   for (const [name, values] of Object.entries(all)) {
-    if (ARRAY_PARAMS.has(name)) out[name] = values.length === 1 ? (values[0] as string) : values;
+    if (arrayParams.has(name)) out[name] = values.length === 1 ? (values[0] as string) : values;
     else if (LIST_PARAMS.has(name)) out[name] = values.join(',');
     else out[name] = values[0] as string;
   }

@@ -69,6 +69,12 @@ const sendError = (err: unknown, req: FastifyRequest, reply: FastifyReply): void
 
 export async function buildServer(services: AppServices, opts: ServerOptions): Promise<FastifyInstance> {
   const doc = loadApiDocument();
+  // Query parameters the served document declares as arrays keep every value (flows `path`).
+  const arrayParams = new Set(
+    listRoutes(doc).flatMap((r) =>
+      r.parameters.filter((p) => p.in === 'query' && p.schema?.type === 'array').map((p) => p.name),
+    ),
+  );
   // The services' logger, at this server's level: one destination, one format.
   const logger: FastifyBaseLogger =
     services.log.level === opts.logLevel ? services.log : services.log.child({}, { level: opts.logLevel });
@@ -78,7 +84,7 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     requestIdHeader: false,
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
-    routerOptions: { querystringParser: parseQuery, maxParamLength: MAX_PARAM_LENGTH },
+    routerOptions: { querystringParser: (text) => parseQuery(text, arrayParams), maxParamLength: MAX_PARAM_LENGTH },
     return503OnClosing: true,
     serverFactory: edgeServerFactory({
       headersTimeoutMs: config.httpHeadersTimeoutMs,
