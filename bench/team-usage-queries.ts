@@ -7,8 +7,7 @@
  * `answered` as smallint, LowCardinality(String) as text) and no pre-aggregation.
  */
 
-import { parseFilters, parseList } from '../src/analytics/sql.ts';
-import { FIRST_EVENT_FIELDS, parseGroupBy, type TeamGroupField } from '../src/analytics/team-group-by.ts';
+import { FIRST_EVENT_FIELDS, type TeamGroupField } from '../src/analytics/team-group-by.ts';
 import { KNOWLEDGE_BASE_BUCKETS, TEAM_CONVERSATION_BUCKETS, VOICE_BUCKETS } from '../src/analytics/team-usage.ts';
 import {
   type BuiltQuery,
@@ -16,7 +15,13 @@ import {
   teamConversationsSql,
   voiceMinutesSql,
 } from '../src/analytics/team-usage-sql.ts';
-import { type Bucket, parseTimeRange, type TimeRange } from '../src/analytics/time-range.ts';
+import type { Bucket, TimeRange } from '../src/analytics/time-range.ts';
+import {
+  filtersParam,
+  listParam,
+  teamGroupByParam as parseGroupBy,
+  rangeParam as parseTimeRange,
+} from '../src/api/params.ts';
 import { TABLE } from './query-pg.ts';
 
 export interface TeamBenchContext {
@@ -167,7 +172,7 @@ export const teamUsageBenchCases: TeamUsageBenchCase[] = [
     query: (ctx) => ({ ...timeParams(ctx), bucket: '1d' }),
     clickhouse: (ctx) => {
       const q = { ...timeParams(ctx), bucket: '1d' };
-      return voiceMinutesSql(ctx.teamId, parseTimeRange(q, { buckets: VOICE_BUCKETS }), parseList(undefined));
+      return voiceMinutesSql(ctx.teamId, parseTimeRange(q, { buckets: VOICE_BUCKETS }), listParam(undefined));
     },
     postgres: (ctx) => {
       const q = { ...timeParams(ctx), bucket: '1d' };
@@ -182,7 +187,7 @@ export const teamUsageBenchCases: TeamUsageBenchCase[] = [
     clickhouse: (ctx) => {
       const q = { ...timeParams(ctx), bucket: '1w' };
       const range = parseTimeRange(q, { buckets: KNOWLEDGE_BASE_BUCKETS, bucketRequired: true });
-      return knowledgeBaseSql(ctx.teamId, range, parseFilters(q));
+      return knowledgeBaseSql(ctx.teamId, range, filtersParam(q));
     },
     postgres: (ctx) => {
       const q = { ...timeParams(ctx), bucket: '1w' };

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ApiError, GrpcCode } from '../api/errors.ts';
+import { GrpcCode, ServiceError } from '../errors.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ControlDb } from '../store/control/db.ts';
 
@@ -103,7 +103,7 @@ export async function createDefinition(
 ): Promise<EventDefinition> {
   const seen = (await seenNames(ch, teamId, botId, nowMs)).find((s) => s.event_name === event);
   const conflict = () =>
-    new ApiError(GrpcCode.ALREADY_EXISTS, `event definition "${event}" already exists for this bot`, {
+    new ServiceError(GrpcCode.ALREADY_EXISTS, `event definition "${event}" already exists for this bot`, {
       details: [{ parameter: 'event', reason: 'already exists' }],
     });
   if (seen) throw conflict();

@@ -1,5 +1,3 @@
-import { badParam } from '../api/errors.ts';
-import type { PageTokens } from '../api/page-tokens.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import { type BotVersion, IN_RANGE, rangeParams } from './sql.ts';
 import type { TimeRange } from './time-range.ts';
@@ -18,7 +16,7 @@ export interface TrackingEventOut {
 }
 
 /** Keyset position: the last row returned, as (ts, id, seq) — seq makes it total. */
-type Position = [number, string, number];
+export type StreamPosition = [number, string, number];
 
 interface Row {
   id: string;
@@ -32,7 +30,8 @@ interface Row {
   seq: number;
 }
 
-const isPosition = (p: unknown): p is Position =>
+/** A page token's content is a position (the HTTP layer checks it after opening the token). */
+export const isStreamPosition = (p: unknown): p is StreamPosition =>
   Array.isArray(p) &&
   p.length === 3 &&
   Number.isSafeInteger(p[0]) &&
@@ -48,13 +47,18 @@ const isPosition = (p: unknown): p is Position =>
  */
 export async function listTrackingEvents(
   ch: ClickHouseClient,
-  tokens: PageTokens,
-  args: { teamId: string; botId: string; version: BotVersion; range: TimeRange; pageSize: number; pageToken: unknown },
-): Promise<{ events: TrackingEventOut[]; next_page_token: string }> {
-  const { teamId, botId, version, range, pageSize } = args;
-  const scope = `stream:${botId}:${version}:${range.startMs}:${range.endMs}`;
-  const pos = tokens.open('page_token', args.pageToken, scope);
-  if (pos !== undefined && !isPosition(pos)) throw badParam('page_token', 'is not a valid page token');
+  args: {
+    teamId: string;
+    botId: string;
+    version: BotVersion;
+    range: TimeRange;
+    pageSize: number;
+    /** Start strictly after this row (the previous page's last). */
+    after: StreamPosition | undefined;
+  },
+  signal?: AbortSignal,
+): Promise<{ events: TrackingEventOut[]; next: StreamPosition | undefined }> {
+  const { teamId, botId, version, range, pageSize, after: pos } = args;
   const after =
     pos === undefined
       ? ''
@@ -76,6 +80,7 @@ export async function listTrackingEvents(
       ...(pos ? { a_ts: pos[0], a_id: pos[1], a_seq: pos[2] } : {}),
     },
     format: 'JSONEachRow',
+    ...(signal ? { abort_signal: signal } : {}),
   });
   const rows = await rs.json<Row>();
   const page = rows.slice(0, pageSize);
@@ -94,6 +99,6 @@ export async function listTrackingEvents(
       attributes: r.attributes,
       timestamp: new Date(Number(r.ts_ms)).toISOString(),
     })),
-    next_page_token: more ? tokens.seal(scope, [Number(last.ts_ms), last.id, Number(last.seq)]) : '',
+    next: more ? [Number(last.ts_ms), last.id, Number(last.seq)] : undefined,
   };
 }

@@ -1,4 +1,4 @@
-import { badParam } from '../api/errors.ts';
+import { badParam } from '../errors.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import { userMessagesWhere } from './messages.ts';
 import { type BotScope, queryRows } from './query.ts';

@@ -1,5 +1,3 @@
-import { badParam } from '../api/errors.ts';
-import { firstParam } from '../api/querystring.ts';
 import type { BotVersion } from '../ingest/event.ts';
 import type { TimeRange } from './time-range.ts';
 
@@ -33,33 +31,9 @@ export const IN_RANGE = (col: string): string =>
 
 export type { BotVersion };
 
-export function parseVersion(value: unknown, name = 'version'): BotVersion {
-  const v = firstParam(value);
-  if (v === 'DRAFT' || v === 'LIVE') return v;
-  if (v === undefined || v === '') throw badParam(name, 'is required (DRAFT or LIVE)');
-  throw badParam(name, 'must be DRAFT or LIVE');
-}
-
-/** Comma-separated OR list (channel_type, language); empty → no filter. */
-export function parseList(value: unknown): string[] {
-  const raw = Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : '';
-  return [
-    ...new Set(
-      raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-    ),
-  ];
-}
-
 export interface Filters {
   channelTypes: string[];
   languages: string[];
-}
-
-export function parseFilters(query: Record<string, unknown>): Filters {
-  return { channelTypes: parseList(query.channel_type), languages: parseList(query.language) };
 }
 
 /** WHERE fragments for the filters, over the given column expressions, with their params. */

@@ -1,6 +1,3 @@
-import { badParam } from '../api/errors.ts';
-import { firstParam } from '../api/querystring.ts';
-
 /** The seven `group_by` fields of Analytics_GetTeamConversationsUsage (CONTRACT §4). */
 export const TEAM_GROUP_FIELDS = [
   'bot_id',
@@ -37,28 +34,3 @@ export const FIRST_EVENT_FIELDS: readonly TeamGroupField[] = [
   'campaign_id',
   'campaign_source',
 ];
-
-/**
- * `group_by`: a comma list of distinct known fields, in the order that labels join
- * them. Items are trimmed and empty items dropped (`group_by=` = no grouping). An
- * unknown or repeated field is a 400 naming `group_by` (issue 6): a repeated field
- * would only duplicate label parts, so it is taken as a client mistake. A repeated
- * parameter takes its first value, like every scalar parameter.
- */
-export function parseGroupBy(value: unknown): TeamGroupField[] {
-  const raw = firstParam(value);
-  if (raw === undefined || raw === null) return [];
-  if (typeof raw !== 'string') throw badParam('group_by', 'must be a comma-separated list');
-  const fields: TeamGroupField[] = [];
-  for (const item of raw.split(',')) {
-    const name = item.trim();
-    if (name === '') continue;
-    const field = TEAM_GROUP_FIELDS.find((f) => f === name);
-    if (field === undefined) {
-      throw badParam('group_by', `unknown field "${name}"; allowed: ${TEAM_GROUP_FIELDS.join(', ')}`);
-    }
-    if (fields.includes(field)) throw badParam('group_by', `field "${name}" is listed more than once`);
-    fields.push(field);
-  }
-  return fields;
-}

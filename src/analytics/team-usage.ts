@@ -6,16 +6,15 @@
  */
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import { fillBuckets, fixedSeries, rankedSeries, type SeriesData } from './series.ts';
-import { parseFilters, parseList } from './sql.ts';
-import { parseGroupBy } from './team-group-by.ts';
+import type { Filters } from './sql.ts';
+import type { TeamGroupField } from './team-group-by.ts';
 import { type BuiltQuery, knowledgeBaseSql, teamConversationsSql, voiceMinutesSql } from './team-usage-sql.ts';
-import { type Bucket, parseTimeRange } from './time-range.ts';
+import type { Bucket, TimeRange } from './time-range.ts';
 
 export const TEAM_CONVERSATION_BUCKETS: readonly Bucket[] = ['1d', '1w', '1m'];
 export const VOICE_BUCKETS: readonly Bucket[] = ['1h', '1d', '1w'];
 export const KNOWLEDGE_BASE_BUCKETS: readonly Bucket[] = ['1d', '1w', '1m'];
 
-type Query = Record<string, unknown>;
 type Row = Record<string, string | number>;
 
 async function rows(ch: ClickHouseClient, q: BuiltQuery, signal?: AbortSignal): Promise<Row[]> {
@@ -34,11 +33,10 @@ const num = (v: string | number | undefined): number => Number(v ?? 0);
 export async function teamConversationsUsage(
   ch: ClickHouseClient,
   team: string,
-  query: Query,
+  range: TimeRange,
+  fields: readonly TeamGroupField[],
   signal?: AbortSignal,
 ): Promise<SeriesData> {
-  const range = parseTimeRange(query, { buckets: TEAM_CONVERSATION_BUCKETS });
-  const fields = parseGroupBy(query.group_by);
   const result = await rows(ch, teamConversationsSql(team, range, fields), signal);
   if (fields.length === 0) {
     const values = fillBuckets(
@@ -68,11 +66,11 @@ export async function teamConversationsUsage(
 export async function voiceMinutes(
   ch: ClickHouseClient,
   team: string,
-  query: Query,
+  range: TimeRange,
+  languages: readonly string[],
   signal?: AbortSignal,
 ): Promise<SeriesData> {
-  const range = parseTimeRange(query, { buckets: VOICE_BUCKETS });
-  const result = await rows(ch, voiceMinutesSql(team, range, parseList(query.language)), signal);
+  const result = await rows(ch, voiceMinutesSql(team, range, languages), signal);
   const values = fillBuckets(
     range.bucketStarts,
     result.map((r) => ({ bucketMs: num(r.bucket_ms), value: num(r.n) })),
@@ -84,11 +82,11 @@ export async function voiceMinutes(
 export async function knowledgeBaseUsage(
   ch: ClickHouseClient,
   team: string,
-  query: Query,
+  range: TimeRange,
+  filters: Filters,
   signal?: AbortSignal,
 ): Promise<SeriesData> {
-  const range = parseTimeRange(query, { buckets: KNOWLEDGE_BASE_BUCKETS, bucketRequired: true });
-  const result = await rows(ch, knowledgeBaseSql(team, range, parseFilters(query)), signal);
+  const result = await rows(ch, knowledgeBaseSql(team, range, filters), signal);
   const pick = (col: string) =>
     fillBuckets(
       range.bucketStarts,

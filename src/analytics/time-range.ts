@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { DateTime, IANAZone } from 'luxon';
-import { badParam } from '../api/errors.ts';
-import { firstParam } from '../api/querystring.ts';
+import { badParam } from '../errors.ts';
 import { parseRfc3339 } from '../ingest/validate.ts';
 import { bucketLabels, walkBuckets } from './bucket-calendar.ts';
 
@@ -31,7 +30,16 @@ export interface TimeRange {
   labels: string[];
 }
 
-const firstValue = (v: unknown): string | undefined => firstParam(v) as string | undefined;
+/**
+ * The time parameters of a request as the HTTP layer read them (one value each, a
+ * repeated parameter already settled): text only, given meaning here.
+ */
+export interface RangeInput {
+  start_time?: string | undefined;
+  end_time?: string | undefined;
+  timezone?: string | undefined;
+  bucket?: string | undefined;
+}
 
 // luxon (Intl) accepts any letter case and zones the engine lacks (America/Coyhaique on
 // chDB 3.4); the engine then fails the query with a 500. A name is valid only when the
@@ -55,8 +63,8 @@ export function restrictToEngineZones(engineNames: Iterable<string>): string[] {
   return [...LISTED_ZONES].filter((z) => !known.has(z));
 }
 
-export function parseTimezone(query: Record<string, unknown>): string {
-  const tz = firstValue(query.timezone);
+export function parseTimezone(input: Pick<RangeInput, 'timezone'>): string {
+  const tz = input.timezone;
   if (tz === undefined || tz === '') return 'UTC';
   if (!ENGINE_ZONES.has(tz) || !IANAZone.isValidZone(tz))
     throw badParam('timezone', `"${tz}" is not an IANA time zone name (names are case-sensitive, e.g. Europe/Paris)`);
@@ -65,8 +73,7 @@ export function parseTimezone(query: Record<string, unknown>): string {
 }
 
 /** RFC 3339 (with offset) or a date (midnight in `tz`), CONTRACT §3. */
-export function parseTime(name: string, value: unknown, tz: string): number {
-  const text = firstValue(value);
+export function parseTime(name: string, text: string | undefined, tz: string): number {
   if (text === undefined || text === '') throw badParam(name, 'is required');
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
     const d = DateTime.fromISO(text, { zone: tz });
@@ -107,13 +114,13 @@ export interface RangeOptions {
 }
 
 /** Parses start_time, end_time, timezone and bucket with the contract's rules (CONTRACT §3, §7). */
-export function parseTimeRange(query: Record<string, unknown>, opts: RangeOptions = {}): TimeRange {
-  const tz = parseTimezone(query);
-  const startMs = parseTime('start_time', query.start_time, tz);
-  const endMs = parseTime('end_time', query.end_time, tz);
+export function parseTimeRange(input: RangeInput, opts: RangeOptions = {}): TimeRange {
+  const tz = parseTimezone(input);
+  const startMs = parseTime('start_time', input.start_time, tz);
+  const endMs = parseTime('end_time', input.end_time, tz);
   if (endMs <= startMs) throw badParam('end_time', 'must be after start_time');
   let bucket: Bucket | undefined;
-  const rawBucket = firstValue(query.bucket);
+  const rawBucket = input.bucket;
   if (opts.buckets && rawBucket !== undefined && rawBucket !== '') {
     if (!(opts.buckets as readonly string[]).includes(rawBucket)) {
       throw badParam('bucket', `must be one of ${opts.buckets.join(', ')}`);

@@ -1,4 +1,4 @@
-import { ApiError, GrpcCode } from './errors.ts';
+import { ApiError, GrpcCode, ServiceError } from './errors.ts';
 import { MAX_PARAM_LENGTH } from './http-edge.ts';
 
 interface FastifyLikeError {
@@ -15,7 +15,7 @@ const CLICKHOUSE_TIMEOUT = /TIMEOUT_EXCEEDED|Timeout exceeded|code: 159\b/i;
 
 /** Maps anything thrown in a request to the contract's envelope (CONTRACT §3). */
 export function mapError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
+  if (err instanceof ServiceError) return ApiError.from(err);
   const e = (err ?? {}) as FastifyLikeError;
   if (e.validation && e.validation.length > 0) {
     const first = e.validation[0] ?? {};

@@ -1,18 +1,8 @@
-// One error type for the whole service, rendered as the contract's envelope
-// {code, message, details} where code is the gRPC status code (CONTRACT §3).
-export const GrpcCode = {
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  UNAUTHENTICATED: 16,
-} as const;
-export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
+import { GrpcCode, ServiceError } from '../errors.ts';
+
+// The HTTP face of the service's one error type (src/errors.ts): the same envelope
+// {code, message, details} (CONTRACT §3), plus the status and headers it is sent with.
+export { badField, badParam, GrpcCode, invalidArgument, notFound, ServiceError } from '../errors.ts';
 
 const httpStatusByCode: Record<GrpcCode, number> = {
   3: 400,
@@ -27,10 +17,8 @@ const httpStatusByCode: Record<GrpcCode, number> = {
   16: 401,
 };
 
-export class ApiError extends Error {
-  readonly code: GrpcCode;
+export class ApiError extends ServiceError {
   readonly status: number;
-  readonly details: unknown[];
   readonly headers: Record<string, string>;
 
   constructor(
@@ -38,25 +26,21 @@ export class ApiError extends Error {
     message: string,
     opts: { details?: unknown[]; status?: number; headers?: Record<string, string> } = {},
   ) {
-    super(message);
-    this.code = code;
+    super(code, message, { details: opts.details ?? [] });
     this.status = opts.status ?? httpStatusByCode[code];
-    this.details = opts.details ?? [];
     this.headers = opts.headers ?? {};
   }
 
-  toBody(): { code: number; message: string; details: unknown[] } {
-    return { code: this.code, message: this.message, details: this.details };
+  /** A domain error as sent: a retryable RESOURCE_EXHAUSTED is a 429 with Retry-After. */
+  static from(e: ServiceError): ApiError {
+    if (e instanceof ApiError) return e;
+    const retry = e.retryAfterSeconds;
+    const opts =
+      retry !== undefined && e.code === GrpcCode.RESOURCE_EXHAUSTED
+        ? { status: 429, headers: { 'retry-after': String(retry) } }
+        : {};
+    const out = new ApiError(e.code, e.message, { details: e.details, ...opts });
+    if (e.stack) out.stack = e.stack;
+    return out;
   }
 }
-
-export const invalidArgument = (message: string, details: unknown[] = []): ApiError =>
-  new ApiError(GrpcCode.INVALID_ARGUMENT, message, { details });
-
-/** 400 naming the offending query/path parameter, so clients can tell which one was wrong. */
-export const badParam = (name: string, reason: string): ApiError =>
-  new ApiError(GrpcCode.INVALID_ARGUMENT, `invalid parameter "${name}": ${reason}`, {
-    details: [{ parameter: name, reason }],
-  });
-
-export const notFound = (what: string): ApiError => new ApiError(GrpcCode.NOT_FOUND, `${what} not found`);

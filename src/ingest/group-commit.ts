@@ -1,4 +1,4 @@
-import { ApiError, GrpcCode } from '../api/errors.ts';
+import { GrpcCode, ServiceError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import { RecentIds } from './dedupe.ts';
@@ -18,10 +18,9 @@ interface Pending {
 }
 
 /** 429 with Retry-After: the engine is behind; the client retries the same request. */
-export const queueFull = (): ApiError =>
-  new ApiError(GrpcCode.RESOURCE_EXHAUSTED, 'ingest is behind; nothing was stored, retry after a second', {
-    status: 429,
-    headers: { 'retry-after': '1' },
+export const queueFull = (): ServiceError =>
+  new ServiceError(GrpcCode.RESOURCE_EXHAUSTED, 'ingest is behind; nothing was stored, retry after a second', {
+    retryAfterSeconds: 1,
   });
 
 export type CommitListener = (events: readonly StoredEvent[]) => void | Promise<void>;

@@ -1,12 +1,10 @@
-import { ApiError, GrpcCode, invalidArgument } from '../api/errors.ts';
+import { GrpcCode, invalidArgument, ServiceError } from '../errors.ts';
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const MAX_EVENTS = 50_000;
 
-const tooMany = (n: number): ApiError =>
-  new ApiError(GrpcCode.RESOURCE_EXHAUSTED, `a request holds at most ${MAX_EVENTS} events, got ${n}`, {
-    status: 413,
-  });
+const tooMany = (n: number): ServiceError =>
+  new ServiceError(GrpcCode.RESOURCE_EXHAUSTED, `a request holds at most ${MAX_EVENTS} events, got ${n}`);
 
 /**
  * Turns an ingest body into a list of raw events. Accepts NDJSON, a JSON array or

@@ -1,5 +1,5 @@
-import { ApiError, GrpcCode } from '../api/errors.ts';
 import type { Principal } from '../auth/tokens.ts';
+import { GrpcCode, ServiceError } from '../errors.ts';
 import type { BotRegistry } from '../store/control/bots.ts';
 import { type GroupCommitWriter, type IngestResult, queueFull } from './group-commit.ts';
 import { MAX_EVENTS } from './parse.ts';
@@ -14,13 +14,11 @@ export class IngestService {
 
   async ingest(principal: Pick<Principal, 'teamId'>, raw: readonly unknown[]): Promise<IngestResult> {
     if (raw.length > MAX_EVENTS) {
-      throw new ApiError(GrpcCode.RESOURCE_EXHAUSTED, `a request holds at most ${MAX_EVENTS} events`, {
-        status: 413,
-      });
+      throw new ServiceError(GrpcCode.RESOURCE_EXHAUSTED, `a request holds at most ${MAX_EVENTS} events`);
     }
     const checked = validateEvents(raw);
     if (!checked.ok) {
-      throw new ApiError(
+      throw new ServiceError(
         GrpcCode.INVALID_ARGUMENT,
         `${checked.errorCount} of ${raw.length} events are invalid; nothing was stored`,
         { details: checked.errors },
@@ -33,7 +31,7 @@ export class IngestService {
       const ev = events[i];
       if (!ev) continue;
       if (ev.teamId !== principal.teamId) {
-        throw new ApiError(
+        throw new ServiceError(
           GrpcCode.PERMISSION_DENIED,
           `event ${i} is for team "${ev.teamId}", which this token does not belong to; nothing was stored`,
           { details: [{ index: i, reason: 'team_id does not match the token' }] },
@@ -55,5 +53,5 @@ export class IngestService {
   }
 }
 
-const botOfOtherTeam = (botId: string): ApiError =>
-  new ApiError(GrpcCode.PERMISSION_DENIED, `bot "${botId}" belongs to another team; nothing was stored`);
+const botOfOtherTeam = (botId: string): ServiceError =>
+  new ServiceError(GrpcCode.PERMISSION_DENIED, `bot "${botId}" belongs to another team; nothing was stored`);

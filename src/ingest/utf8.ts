@@ -1,4 +1,4 @@
-import { invalidArgument } from '../api/errors.ts';
+import { invalidArgument } from '../errors.ts';
 
 const strict = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { badParam } from '../api/errors.ts';
+import { badParam } from '../errors.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ControlDb } from '../store/control/db.ts';
 import type { SubscriptionsTable } from '../store/control/schema.ts';

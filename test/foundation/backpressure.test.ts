@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ApiError } from '../../src/api/errors.ts';
+import { ApiError, ServiceError } from '../../src/api/errors.ts';
 import type { ValidEvent } from '../../src/ingest/event.ts';
 import { validateEvents } from '../../src/ingest/validate.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -56,10 +56,13 @@ test('a request past the queue limit answers 429 with Retry-After and stores not
   const second = w.write(events('bp-bot', 'b', 4)); // waits: 4 queued
   const third = w.write(events('bp-bot', 'c', 2)); // 4 + 2 > 5
   await assert.rejects(third, (e: unknown) => {
-    assert.ok(e instanceof ApiError);
-    assert.equal(e.status, 429);
+    assert.ok(e instanceof ServiceError);
     assert.equal(e.code, 8);
-    assert.equal(e.headers['retry-after'], '1');
+    assert.equal(e.retryAfterSeconds, 1);
+    // Its HTTP face: 429 with Retry-After.
+    const sent = ApiError.from(e);
+    assert.equal(sent.status, 429);
+    assert.equal(sent.headers['retry-after'], '1');
     return true;
   });
   assert.deepEqual(await first, { accepted: 3, duplicates: 0 });
@@ -88,7 +91,7 @@ test('the refusal comes before a new bot is claimed', async () => {
         direction: 'bot',
       },
     ]),
-    (e: unknown) => e instanceof ApiError && e.status === 429,
+    (e: unknown) => e instanceof ServiceError && ApiError.from(e).status === 429,
   );
   await Promise.all([first, second]);
   assert.equal(await srv.services.bots.ownerOf('bp-new-bot'), undefined);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { parseTimezone, restrictToEngineZones } from '../../src/analytics/time-range.ts';
-import { ApiError } from '../../src/api/errors.ts';
+import { ServiceError } from '../../src/errors.ts';
 import { message } from '../foundation/fixtures.ts';
 import { api, ingest, repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -28,7 +28,7 @@ function accepts(tz: string): string | undefined {
   try {
     return parseTimezone({ timezone: tz });
   } catch (e) {
-    assert.ok(e instanceof ApiError && e.status === 400, `${tz}: ${String(e)}`);
+    assert.ok(e instanceof ServiceError && e.code === 3, `${tz}: ${String(e)}`);
     assert.match(e.message, /timezone/);
     return undefined;
   }
@@ -110,7 +110,7 @@ test('a listed zone the engine does not report is refused after restrictToEngine
     assert.deepEqual(missing, ['Europe/Paris']);
     assert.throws(
       () => parseTimezone({ timezone: 'Europe/Paris' }),
-      (e: unknown) => e instanceof ApiError && e.status === 400 && /timezone/.test(e.message),
+      (e: unknown) => e instanceof ServiceError && e.code === 3 && /timezone/.test(e.message),
     );
     assert.equal(parseTimezone({ timezone: 'Europe/Brussels' }), 'Europe/Brussels');
   } finally {

@@ -7,24 +7,20 @@ import {
 import { decodeCursor, intentInsights, pageIntents, rankIntents } from '../../analytics/intents.ts';
 import { messagesSeries } from '../../analytics/messages.ts';
 import type { BotScope } from '../../analytics/query.ts';
-import { parseFilters, parseVersion } from '../../analytics/sql.ts';
-import { BOT_BUCKETS, parseTimeRange } from '../../analytics/time-range.ts';
+import { BOT_BUCKETS } from '../../analytics/time-range.ts';
 import { userActivity, usersSeries } from '../../analytics/users.ts';
 import type { Handler, HandlerContext } from '../context.ts';
 import { badParam } from '../errors.ts';
+import { botScopeParam } from '../params.ts';
 import { firstParam as first } from '../querystring.ts';
 
-/** Tenant, bot, version, time range (+ timezone, bucket) and filters of a bot analytics request. */
 function botScope(ctx: HandlerContext, withBucket: boolean): BotScope {
-  const version = parseVersion(ctx.query.version);
-  const range = parseTimeRange(ctx.query, withBucket ? { buckets: BOT_BUCKETS } : {});
-  return {
-    teamId: ctx.principal.teamId,
-    botId: ctx.params.bot_id ?? '',
-    version,
-    range,
-    filters: parseFilters(ctx.query),
-  };
+  return botScopeParam(
+    ctx.principal.teamId,
+    ctx.params.bot_id ?? '',
+    ctx.query,
+    withBucket ? { buckets: BOT_BUCKETS } : {},
+  );
 }
 
 function groupByParam(v: unknown): ConversationGroup | undefined {

@@ -1,11 +1,10 @@
 import { createDefinition, listDefinitions } from '../../analytics/event-definitions.ts';
-import { listTrackingEvents } from '../../analytics/event-stream.ts';
-import { parseVersion } from '../../analytics/sql.ts';
-import { parseTimeRange } from '../../analytics/time-range.ts';
+import { isStreamPosition, listTrackingEvents } from '../../analytics/event-stream.ts';
 import { FIELD_MAX_CHARS } from '../../ingest/limits.ts';
 import type { Handler } from '../context.ts';
 import { badParam } from '../errors.ts';
 import { parsePageSize } from '../page-tokens.ts';
+import { rangeParam, versionParam } from '../params.ts';
 import { assertStorableText } from './well-formed.ts';
 
 /**
@@ -56,17 +55,22 @@ export const eventHandlers: Record<string, Handler> = {
     return { event_definition: def };
   },
 
-  Analytics_ListEvents: async ({ params, query, principal, services }) => {
-    const version = parseVersion(query.version);
-    const range = parseTimeRange(query);
+  Analytics_ListEvents: async ({ params, query, principal, services, signal }) => {
+    const version = versionParam(query.version);
+    const range = rangeParam(query);
     const pageSize = parsePageSize(query.page_size);
-    return listTrackingEvents(services.ch, services.pageTokens, {
-      teamId: principal.teamId,
-      botId: params.bot_id as string,
-      version,
-      range,
-      pageSize,
-      pageToken: query.page_token,
-    });
+    const botId = params.bot_id as string;
+    const scope = `stream:${botId}:${version}:${range.startMs}:${range.endMs}`;
+    const pos = services.pageTokens.open('page_token', query.page_token, scope);
+    if (pos !== undefined && !isStreamPosition(pos)) throw badParam('page_token', 'is not a valid page token');
+    const page = await listTrackingEvents(
+      services.ch,
+      { teamId: principal.teamId, botId, version, range, pageSize, after: pos },
+      signal,
+    );
+    return {
+      events: page.events,
+      next_page_token: page.next ? services.pageTokens.seal(scope, page.next) : '',
+    };
   },
 };

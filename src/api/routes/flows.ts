@@ -1,20 +1,30 @@
-import { getFlowStepDetails, getFlowStepEdges, getFlows } from '../../analytics/flows.ts';
-import { parseVersion } from '../../analytics/sql.ts';
+import { type FlowScope, getFlowStepDetails, getFlowStepEdges, getFlows } from '../../analytics/flows.ts';
 import type { Handler, HandlerContext } from '../context.ts';
+import { edgeDirectionParam, filtersParam, pathParam, rangeParam, versionParam } from '../params.ts';
 
 const stepOf = (ctx: HandlerContext): string => ctx.params.step_id ?? '';
-const flowScope = (ctx: HandlerContext, version: unknown) => ({
+const flowScope = (ctx: HandlerContext, version: unknown): FlowScope => ({
   team: ctx.principal.teamId,
   bot: ctx.params.bot_id ?? '',
-  version: parseVersion(version),
+  version: versionParam(version),
+  range: rangeParam(ctx.query),
+  filters: filtersParam(ctx.query),
 });
 
 export const flowHandlers: Record<string, Handler> = {
-  Analytics_GetFlows: async (ctx) =>
-    getFlows(ctx.services.ch, flowScope(ctx, ctx.query.version), ctx.query, ctx.signal),
+  // GET /v1/bots/{bot_id}/flows
+  Analytics_GetFlows: async (ctx) => {
+    const scope = flowScope(ctx, ctx.query.version);
+    return getFlows(ctx.services.ch, scope, pathParam(ctx.query.path), ctx.signal);
+  },
+  // GET /v1/bots/{bot_id}/flows/{step_id}
   Analytics_GetFlowStepDetails: async (ctx) =>
-    getFlowStepDetails(ctx.services.ch, flowScope(ctx, ctx.query.version), stepOf(ctx), ctx.query, ctx.signal),
+    getFlowStepDetails(ctx.services.ch, flowScope(ctx, ctx.query.version), stepOf(ctx), ctx.signal),
+  // GET /v1/bots/{bot_id}/{version}/flows/{step_id}/edges
   // Here the version is a path segment; an unknown one is a bad parameter, not a 404.
-  Analytics_GetFlowStepEdges: async (ctx) =>
-    getFlowStepEdges(ctx.services.ch, flowScope(ctx, ctx.params.version), stepOf(ctx), ctx.query, ctx.signal),
+  Analytics_GetFlowStepEdges: async (ctx) => {
+    const direction = edgeDirectionParam(ctx.query.type);
+    const scope = flowScope(ctx, ctx.params.version);
+    return getFlowStepEdges(ctx.services.ch, scope, stepOf(ctx), direction, ctx.signal);
+  },
 };
