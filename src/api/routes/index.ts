@@ -6,6 +6,18 @@ import { flowHandlers } from './flows.ts';
 import { ingestHandlers } from './ingest.ts';
 import { subscriptionHandlers } from './subscriptions.ts';
 import { teamUsageHandlers } from './team-usage.ts';
+// issue 13 imports: tracking writes
+//
+// issue 13 imports: streams
+//
+// issue 13 imports: funnels
+//
+// issue 13 imports: conversation flow
+//
+// issue 13 imports: knowledge base
+//
+// issue 13 imports: handshake
+//
 
 /**
  * operationId → handler. Operations of the OpenAPI document without an entry here
@@ -19,4 +31,16 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   ...eventHandlers,
   ...subscriptionHandlers,
   ...botAnalyticsHandlers,
+  // issue 13: tracking writes
+  //
+  // issue 13: streams
+  //
+  // issue 13: funnels
+  //
+  // issue 13: conversation flow
+  //
+  // issue 13: knowledge base
+  //
+  // issue 13: handshake
+  //
 };
