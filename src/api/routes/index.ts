@@ -16,6 +16,7 @@ import { teamUsageHandlers } from './team-usage.ts';
 //
 // issue 13 imports: knowledge base
 //
+import { knowledgeBaseHandlers } from './knowledge-base.ts';
 // issue 13 imports: handshake
 //
 
@@ -41,6 +42,7 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   //
   // issue 13: knowledge base
   //
+  ...knowledgeBaseHandlers,
   // issue 13: handshake
   //
 };
