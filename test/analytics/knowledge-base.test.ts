@@ -176,7 +176,13 @@ describe('bad input', () => {
 
   test('ingest: tags on another event type → 400 (unknown field), nothing stored', async () => {
     const res = await ingest(srv.url, token, [
-      { ...kb('kb-foreign', '2026-11-02T10:00:00Z', true), answered: undefined, type: 'voice_call', duration_seconds: 3, tags: ['a'] },
+      {
+        ...kb('kb-foreign', '2026-11-02T10:00:00Z', true),
+        answered: undefined,
+        type: 'voice_call',
+        duration_seconds: 3,
+        tags: ['a'],
+      },
     ]);
     assert.equal(res.status, 400, JSON.stringify(res.body));
     assert.match((res.body as Envelope).details[0]?.reason ?? '', /unknown field "tags"/);

@@ -7,9 +7,9 @@
  */
 import type { SeriesBody } from './bot-series.js';
 import type { Model } from './model.js';
+import { byCountDescThenText } from './order.js';
 import { botEvents, filtersOf, type PathParams, type Query, rangeOf, required, timelineOf } from './params.js';
 import { fixedSeries, GroupCounter } from './series.js';
-import { byCountDescThenText } from './order.js';
 
 export interface KnowledgeBaseTag {
   tag: string;

@@ -4,8 +4,6 @@ import { echoHandlers } from './echo.ts';
 import { eventHandlers } from './events.ts';
 import { flowHandlers } from './flows.ts';
 import { ingestHandlers } from './ingest.ts';
-import { subscriptionHandlers } from './subscriptions.ts';
-import { teamUsageHandlers } from './team-usage.ts';
 // issue 13 imports: tracking writes
 //
 // issue 13 imports: streams
@@ -17,6 +15,8 @@ import { teamUsageHandlers } from './team-usage.ts';
 // issue 13 imports: knowledge base
 //
 import { knowledgeBaseHandlers } from './knowledge-base.ts';
+import { subscriptionHandlers } from './subscriptions.ts';
+import { teamUsageHandlers } from './team-usage.ts';
 // issue 13 imports: handshake
 //
 
