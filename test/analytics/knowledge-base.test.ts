@@ -110,6 +110,27 @@ describe('knowledge base endpoints', () => {
     assert.deepEqual(none.body, { data: [] });
   });
 
+  test('tags: an undeclared bucket is ignored; tags are kept exactly (case, spaces)', async () => {
+    const plain = await get(`/v1/bots/kb1/knowledge_base/tags?${RANGE}`);
+    for (const bucket of ['1h', 'nonsense', '1m']) {
+      const res = await get(`/v1/bots/kb1/knowledge_base/tags?${RANGE}&bucket=${bucket}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body, plain.body);
+    }
+    const raw = await ingest(srv.url, token, [
+      kb('kb-exact', '2026-11-02T10:00:00Z', true, { tags: ['FAQ', 'faq', ' faq'] }),
+    ]);
+    assert.equal(raw.status, 200);
+    const exact = await get(`/v1/bots/kb-exact/knowledge_base/tags?${RANGE}`);
+    assert.deepEqual(exact.body, {
+      data: [
+        { tag: ' faq', count: 1, rank: 1 },
+        { tag: 'FAQ', count: 1, rank: 2 },
+        { tag: 'faq', count: 1, rank: 3 },
+      ],
+    });
+  });
+
   test('tags: at most 100', async () => {
     const events = Array.from({ length: 120 }, (_, i) =>
       kb('kb-many', '2026-11-02T10:00:00Z', true, { tags: [`t${String(i).padStart(3, '0')}`] }),
@@ -131,8 +152,8 @@ describe('knowledge base endpoints', () => {
     assertMatchesSchema('Analytics_GetTeamKnowledgeBaseUsageV1', v1.body);
     assert.deepEqual(v1.body, beta.body);
     const sums = (v1.body as { data: { series: { sum: number }[] } }).data.series.map((s) => s.sum);
-    // kb1 (language unknown, LIVE and DRAFT, the 11-04 one included here) and kb-many.
-    assert.deepEqual(sums, [3 + 121, 3]);
+    // kb1 (language unknown, LIVE and DRAFT, the 11-04 one included here), kb-exact and kb-many.
+    assert.deepEqual(sums, [3 + 1 + 121, 3]);
     // Same rules: bucket required there too.
     const noBucket = await get(`/v1/teams/${team}/knowledge_base?start_time=2026-11-01&end_time=2026-11-10`);
     assert.equal(noBucket.status, 400);
