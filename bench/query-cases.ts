@@ -7,6 +7,9 @@
  * to run (checked against what it did run, see bench/query.ts).
  */
 import { DROPOFF } from '../src/analytics/flows-sql.ts';
+import { kbTagsSql, kbUsageSql } from '../src/analytics/knowledge-base.ts';
+import type { BotScope } from '../src/analytics/query.ts';
+import { BOT_BUCKETS, parseTimeRange } from '../src/analytics/time-range.ts';
 import { FLOW_BENCH_CASES, type FlowBenchInput } from './flows-queries.ts';
 import { pgQuery } from './query-pg.ts';
 import { type TeamBenchContext, teamUsageBenchCases } from './team-usage-queries.ts';
@@ -121,6 +124,46 @@ const BOT_ANALYTICS: Entry[] = [
   ...plainAndFiltered('GetIntentInsights', '/intents/insights', 'intent-insights', DAILY),
 ];
 
+/**
+ * Knowledge base per bot (issue 13, CONTRACT-LIVE-API §5; target: every new read p95 ≤ 50 ms):
+ * usage per day and the tag ranking over the 30-day range, plain and filtered. No PostgreSQL
+ * baseline (the issue asks one for funnels only); the expected SQL is the service's builder.
+ */
+function kbEntry(operationId: string, label: string, suffix: string, daily: boolean, filtered: boolean): Entry {
+  const scope = (c: BenchCtx): BotScope => ({
+    teamId: c.team,
+    botId: c.bot,
+    version: 'LIVE',
+    range: parseTimeRange(
+      { start_time: iso(c.startMs), end_time: iso(c.endMs), ...(daily ? { bucket: '1d' } : {}) },
+      { buckets: BOT_BUCKETS },
+    ),
+    filters: filtered ? { channelTypes: [c.channel], languages: [c.language] } : { channelTypes: [], languages: [] },
+  });
+  return {
+    family: 'bot analytics',
+    operationId,
+    label,
+    request: (c) => {
+      const query = new URLSearchParams({ version: 'LIVE', start_time: iso(c.startMs), end_time: iso(c.endMs) });
+      if (daily) query.set('bucket', '1d');
+      if (filtered) {
+        query.set('channel_type', c.channel);
+        query.set('language', c.language);
+      }
+      return { path: `/v1/bots/${encodeURIComponent(c.bot)}${suffix}`, query };
+    },
+    sql: (c) => (suffix.endsWith('/tags') ? kbTagsSql(scope(c)) : kbUsageSql(scope(c))).query,
+  };
+}
+
+const KNOWLEDGE_BASE: Entry[] = [
+  kbEntry('Analytics_GetKnowledgeBaseUsage', 'plain', '/knowledge_base', true, false),
+  kbEntry('Analytics_GetKnowledgeBaseUsage', 'filtered', '/knowledge_base', true, true),
+  kbEntry('Analytics_GetKnowledgeBaseTagsInsights', 'plain', '/knowledge_base/tags', false, false),
+  kbEntry('Analytics_GetKnowledgeBaseTagsInsights', 'filtered', '/knowledge_base/tags', false, true),
+];
+
 const flowInput = (c: BenchCtx): FlowBenchInput => ({
   team: c.team,
   bot: c.bot,
@@ -154,7 +197,7 @@ const TEAM_USAGE: Entry[] = teamUsageBenchCases.map((tc) => ({
   sql: (c) => tc.clickhouse(teamCtx(c)).query,
 }));
 
-export const ENTRIES: Entry[] = [...BOT_ANALYTICS, ...FLOWS, ...TEAM_USAGE];
+export const ENTRIES: Entry[] = [...BOT_ANALYTICS, ...FLOWS, ...TEAM_USAGE, ...KNOWLEDGE_BASE];
 
 /**
  * The bot's most frequent path, found through the API itself: from the first steps, follow

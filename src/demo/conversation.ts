@@ -5,7 +5,7 @@
  */
 import type { BotProfile, BranchDef, StepDef, TrackDef } from './bots.ts';
 import type { BotVersion, CommonEventFields, IngestEventInput } from './event.ts';
-import { between, intBetween, logUniform, type Rng } from './random.ts';
+import { between, hash32, intBetween, logUniform, type Rng } from './random.ts';
 import { MINUTE, SECOND } from './time.ts';
 
 /** Share of user text messages NLU does not understand (intent null). */
@@ -24,6 +24,22 @@ export interface Campaign {
 }
 
 type Base = Omit<CommonEventFields, 'timestamp'> & { user_id: string };
+
+// Knowledge-base article topics (kb_query `tags`, CONTRACT-LIVE-API §5).
+const KB_TOPICS = ['billing', 'shipping', 'returns', 'account', 'pricing', 'opening-hours', 'warranty', 'privacy'];
+
+/**
+ * The step's own tag, one or two topics and an article, picked by a hash of the query's time rather
+ * than the generator's random stream, so every other demo event stays what it was.
+ */
+function kbTags(stepId: string, t: number): string[] {
+  const h = hash32(Math.floor(t) >>> 0);
+  const tags = [stepId, KB_TOPICS[h % KB_TOPICS.length] as string];
+  if (h & 0x100) tags.push(KB_TOPICS[(h >>> 9) % KB_TOPICS.length] as string);
+  // The article that answered: a few hundred per bot, so the ranking's 100-tag cut matters.
+  tags.push(`article-${(h >>> 13) % 300}`);
+  return tags;
+}
 
 export class ConversationScript {
   private t = 0;
@@ -135,7 +151,7 @@ export class ConversationScript {
     for (const s of branch.steps) {
       for (let run = 1; ; run++) {
         this.step(s.id, s.type);
-        if (s.kb) this.kbQuery();
+        if (s.kb) this.kbQuery(s.id);
         this.botSays(s.say);
         if (!s.input) break;
         if (this.rng() < s.drop) return false;
@@ -246,10 +262,13 @@ export class ConversationScript {
       );
   }
 
-  private kbQuery(): void {
+  private kbQuery(stepId: string): void {
     this.t += between(this.rng, 50, 400);
     const timestamp = this.stamp();
-    if (timestamp) this.out.push(Object.assign(this.common('kb_query', timestamp), { answered: this.rng() < 0.8 }));
+    if (timestamp)
+      this.out.push(
+        Object.assign(this.common('kb_query', timestamp), { answered: this.rng() < 0.8, tags: kbTags(stepId, this.t) }),
+      );
   }
 
   /** Voice usage is reported once per call, when it hangs up. */

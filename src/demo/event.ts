@@ -60,6 +60,8 @@ export interface VoiceCallEventInput extends CommonEventFields {
 export interface KbQueryEventInput extends CommonEventFields {
   type: 'kb_query';
   answered: boolean;
+  /** Topic tags; a repeat may occur (it counts once). */
+  tags?: string[];
 }
 
 export type IngestEventInput =

@@ -31,6 +31,8 @@ export interface ValidEvent {
   attributes: string;
   durationSeconds: number;
   answered: boolean;
+  /** kb_query tags as sent (a repeat is kept; readers count a tag once per query). */
+  tags: string[];
 }
 
 /** A stored event: a valid one plus what the pipeline assigned. */

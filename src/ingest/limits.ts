@@ -43,5 +43,12 @@ export const ATTRIBUTES_MAX_BYTES = 16 * 1024;
 /** Attribute numbers: finite and within ±1e15 (exact as a double, far above any real amount). */
 export const ATTRIBUTE_NUMBER_MAX_ABS = 1e15;
 
+/**
+ * kb_query `tags` (CONTRACT-LIVE-API §5): at most 20 per query, each 1–128 characters.
+ * The tags insights answer sends every tag back, so the cap also bounds that answer.
+ */
+export const KB_TAGS_MAX = 20;
+export const KB_TAG_MAX_CHARS = 128;
+
 /** A voice call lasts at most 24 h, so a team's minutes stay far below int32 per bucket. */
 export const MAX_CALL_SECONDS = 86_400;

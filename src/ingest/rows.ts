@@ -29,6 +29,7 @@ export const EVENT_COLUMNS = [
   'attributes',
   'duration_seconds',
   'answered',
+  'tags',
 ] as const;
 
 // Epoch ms as DateTime64(3) text; numeric input would need a format setting that
@@ -75,5 +76,6 @@ export function toRow(e: StoredEvent): unknown[] {
     e.attributes,
     e.durationSeconds,
     e.answered ? 1 : 0,
+    e.tags,
   ];
 }

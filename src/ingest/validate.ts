@@ -8,6 +8,8 @@ import {
   ATTRIBUTES_MAX_BYTES,
   type CappedField,
   FIELD_MAX_CHARS,
+  KB_TAG_MAX_CHARS,
+  KB_TAGS_MAX,
   MAX_CALL_SECONDS,
 } from './limits.ts';
 
@@ -49,7 +51,7 @@ const TYPE_FIELDS: Record<EventType, readonly string[]> = {
   step: ['step_id', 'step_type'],
   tracking: ['event', 'attributes'],
   voice_call: ['duration_seconds'],
-  kb_query: ['answered'],
+  kb_query: ['answered', 'tags'],
 };
 const ALLOWED: Record<EventType, ReadonlySet<string>> = Object.fromEntries(
   EVENT_TYPES.map((t) => [t, new Set([...COMMON_FIELDS, ...TYPE_FIELDS[t]])]),
@@ -136,6 +138,23 @@ function attributesText(v: unknown): string {
   return text;
 }
 
+/**
+ * kb_query `tags`: absent or null = none; else an array of at most KB_TAGS_MAX strings of
+ * 1–KB_TAG_MAX_CHARS characters. A bad element is named by its index (`tags[3]`). A tag
+ * repeated within one query is kept as sent: readers count it once per query.
+ */
+function tagsOf(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return fail('"tags" must be an array of strings', 'tags');
+  if (v.length > KB_TAGS_MAX) fail(`"tags" holds more than ${KB_TAGS_MAX} tags`, 'tags');
+  return v.map((tag: unknown, i) => {
+    const field = `tags[${i}]`;
+    if (typeof tag !== 'string') return fail(`"${field}" must be a string`, field);
+    if (tag === '') return fail(`"${field}" must not be empty`, field);
+    return checkText(field, tag, KB_TAG_MAX_CHARS);
+  });
+}
+
 function validateOne(raw: unknown, nowMs: number): ValidEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('event must be a JSON object');
   const o = raw as Record<string, unknown>;
@@ -177,6 +196,7 @@ function validateOne(raw: unknown, nowMs: number): ValidEvent {
     attributes: '',
     durationSeconds: 0,
     answered: false,
+    tags: [],
   };
   switch (type) {
     case 'message': {
@@ -214,6 +234,7 @@ function validateOne(raw: unknown, nowMs: number): ValidEvent {
     case 'kb_query':
       if (typeof o.answered !== 'boolean') fail('"answered" must be a boolean', 'answered');
       ev.answered = o.answered as boolean;
+      ev.tags = tagsOf(o.tags);
       break;
   }
   return ev;

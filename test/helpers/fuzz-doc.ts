@@ -146,7 +146,11 @@ export const EVENT_FIELDS: Record<string, FuzzField[]> = {
     { name: 'attributes', required: false, kind: 'attributes' },
   ],
   voice_call: [{ name: 'duration_seconds', required: true, kind: 'duration' }],
-  kb_query: [{ name: 'answered', required: true, kind: 'bool' }],
+  kb_query: [
+    { name: 'answered', required: true, kind: 'bool' },
+    // CONTRACT-LIVE-API §5: up to 20 strings of 1–128 characters.
+    { name: 'tags', required: false, kind: 'stringList' },
+  ],
 };
 
 export function fuzzOperations(doc: OpenApiDocument): FuzzOperation[] {

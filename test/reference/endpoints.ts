@@ -7,6 +7,7 @@
 import { getConversations, getConversationsInsights, getMessages, getUserActivity, getUsers } from './bot-series.js';
 import { getFlowStepDetails, getFlowStepEdges, getFlows } from './flows.js';
 import { getIntentInsights, getIntents } from './intents.js';
+import { getKnowledgeBaseTagsInsights, getKnowledgeBaseUsage } from './knowledge-base.js';
 import type { Model } from './model.js';
 import type { PathParams, Query } from './params.js';
 import { getTeamConversationsUsage, getTeamKnowledgeBaseUsage, getVoiceAnalytics } from './team-usage.js';
@@ -31,6 +32,13 @@ export {
   pageIntents,
   rankIntents,
 } from './intents.js';
+export {
+  getKnowledgeBaseTagsInsights,
+  getKnowledgeBaseUsage,
+  type KnowledgeBaseTag,
+  type KnowledgeBaseTagsBody,
+  MAX_TAGS,
+} from './knowledge-base.js';
 export { buildModel, type Conversation, type Model, type ModelEvent } from './model.js';
 export type { PathParams, Query } from './params.js';
 export { getTeamConversationsUsage, getTeamKnowledgeBaseUsage, getVoiceAnalytics } from './team-usage.js';
@@ -51,4 +59,8 @@ export const REFERENCE_ENDPOINTS = {
   Analytics_GetTeamConversationsUsage: getTeamConversationsUsage,
   Analytics_GetVoiceAnalytics: getVoiceAnalytics,
   Analytics_GetTeamKnowledgeBaseUsage: getTeamKnowledgeBaseUsage,
+  // CONTRACT-LIVE-API §5: the v1 team path is the v1beta1 one.
+  Analytics_GetTeamKnowledgeBaseUsageV1: getTeamKnowledgeBaseUsage,
+  Analytics_GetKnowledgeBaseUsage: getKnowledgeBaseUsage,
+  Analytics_GetKnowledgeBaseTagsInsights: getKnowledgeBaseTagsInsights,
 } satisfies Record<string, ReferenceEndpoint>;

@@ -54,4 +54,6 @@ export interface RefEvent {
 
   // kb_query
   answered?: boolean;
+  /** CONTRACT-LIVE-API §5: up to 20 strings of 1–128 characters; a repeat counts once. */
+  tags?: string[];
 }

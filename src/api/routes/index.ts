@@ -4,8 +4,6 @@ import { echoHandlers } from './echo.ts';
 import { eventHandlers } from './events.ts';
 import { flowHandlers } from './flows.ts';
 import { ingestHandlers } from './ingest.ts';
-import { subscriptionHandlers } from './subscriptions.ts';
-import { teamUsageHandlers } from './team-usage.ts';
 // issue 13 imports: tracking writes
 //
 // issue 13 imports: streams
@@ -16,6 +14,9 @@ import { teamUsageHandlers } from './team-usage.ts';
 //
 // issue 13 imports: knowledge base
 //
+import { knowledgeBaseHandlers } from './knowledge-base.ts';
+import { subscriptionHandlers } from './subscriptions.ts';
+import { teamUsageHandlers } from './team-usage.ts';
 // issue 13 imports: handshake
 //
 
@@ -41,6 +42,7 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   //
   // issue 13: knowledge base
   //
+  ...knowledgeBaseHandlers,
   // issue 13: handshake
   //
 };
