@@ -10,6 +10,7 @@ import { teamUsageHandlers } from './team-usage.ts';
 //
 // issue 13 imports: streams
 //
+import { eventStreamHandlers } from './event-streams.ts';
 // issue 13 imports: funnels
 //
 // issue 13 imports: conversation flow
@@ -35,6 +36,7 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   //
   // issue 13: streams
   //
+  ...eventStreamHandlers,
   // issue 13: funnels
   //
   // issue 13: conversation flow
