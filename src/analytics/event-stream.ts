@@ -67,7 +67,13 @@ export function matchDigest(m: StreamMatch): string {
   const filters = m.filters
     .map((f) => JSON.stringify([f.key, f.operator, f.type, VALUELESS_OPERATORS.has(f.operator) ? [] : f.value]))
     .sort();
-  const canonical = JSON.stringify([m.event ?? null, m.conversationId ?? null, m.userId ?? null, m.campaignId ?? null, filters]);
+  const canonical = JSON.stringify([
+    m.event ?? null,
+    m.conversationId ?? null,
+    m.userId ?? null,
+    m.campaignId ?? null,
+    filters,
+  ]);
   return crypto.createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
 }
 

@@ -5,8 +5,8 @@
  */
 import type { StreamMatch } from '../analytics/event-stream.ts';
 import type { TimeRange } from '../analytics/time-range.ts';
-import { FIELD_MAX_CHARS } from '../ingest/limits.ts';
 import type { BotVersion } from '../ingest/event.ts';
+import { FIELD_MAX_CHARS } from '../ingest/limits.ts';
 import { badField, badParam, ServiceError } from './errors.ts';
 import { filtersField } from './filter-body.ts';
 import { parsePageSize } from './page-tokens.ts';

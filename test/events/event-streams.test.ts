@@ -139,8 +139,17 @@ describe('POST stream', () => {
     const next = new Date(now + 86_400_000).toISOString().slice(0, 10);
     const utc = await post(url, { version: 'LIVE', start_time: day, end_time: next });
     assert.equal(utc.status, 200);
-    const viaQuery = await post(`${url}?timezone=Pacific/Kiritimati`, { version: 'LIVE', start_time: day, end_time: next });
-    const viaBody = await post(url, { version: 'LIVE', start_time: day, end_time: next, timezone: 'Pacific/Kiritimati' });
+    const viaQuery = await post(`${url}?timezone=Pacific/Kiritimati`, {
+      version: 'LIVE',
+      start_time: day,
+      end_time: next,
+    });
+    const viaBody = await post(url, {
+      version: 'LIVE',
+      start_time: day,
+      end_time: next,
+      timezone: 'Pacific/Kiritimati',
+    });
     assert.equal(viaQuery.status, 200);
     assert.deepEqual(viaBody.body, viaQuery.body);
     const bad = await post(url, { ...body, timezone: 'Mars/Olympus' });
@@ -365,7 +374,11 @@ describe('tenancy', () => {
 
   test('a token without the read scope is refused', async () => {
     const ingestOnly = await srv.token(TEAM, ['ingest']);
-    const res = await post(`/v1/bots/${BOT}/events/stream`, { version: 'LIVE', start_time: start, end_time: end }, ingestOnly);
+    const res = await post(
+      `/v1/bots/${BOT}/events/stream`,
+      { version: 'LIVE', start_time: start, end_time: end },
+      ingestOnly,
+    );
     assert.equal(res.status, 403);
   });
 });

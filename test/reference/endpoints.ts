@@ -21,7 +21,6 @@ export {
   messageCategory,
 } from './bot-series.js';
 export { BUCKET_NOMINAL_MS, buildTimeline, parseTimeParam, type Serie, type SeriesData, serie } from './buckets.js';
-export type { RefEvent } from './events.js';
 export {
   getEventAttributeValues,
   getTeamEventsAll,
@@ -30,6 +29,7 @@ export {
   type RefStreamBody,
   type RefTrackingEvent,
 } from './event-streams.js';
+export type { RefEvent } from './events.js';
 export { DROPOFF, type Edge, type FlowStep, getFlowStepDetails, getFlowStepEdges, getFlows, pathOf } from './flows.js';
 export {
   getIntentInsights,

@@ -131,12 +131,20 @@ function selectStream(
 
 /** GET /v1/bots/{bot_id}/events/stream, every page joined. */
 export function listEventsAll(model: Model, path: PathParams, q: Query): RefTrackingEvent[] {
-  return selectStream(model, undefined, required(path, 'bot_id'), required(q, 'version'), rangeOf(q), {
-    event: one(q, 'event'),
-    conversation_id: one(q, 'conversation_id'),
-    user_id: one(q, 'user_id'),
-    campaign_id: one(q, 'campaign_id'),
-  }, undefined);
+  return selectStream(
+    model,
+    undefined,
+    required(path, 'bot_id'),
+    required(q, 'version'),
+    rangeOf(q),
+    {
+      event: one(q, 'event'),
+      conversation_id: one(q, 'conversation_id'),
+      user_id: one(q, 'user_id'),
+      campaign_id: one(q, 'campaign_id'),
+    },
+    undefined,
+  );
 }
 
 /** POST /v1/bots/{bot_id}/events/stream, every page joined. `timezone` from the body, else the query. */

@@ -1,5 +1,5 @@
-import { attributeValues } from '../../analytics/attribute-values.ts';
 import { isEventFieldKey } from '../../analytics/attribute-filters.ts';
+import { attributeValues } from '../../analytics/attribute-values.ts';
 import {
   isStreamPosition,
   listTrackingEvents,

@@ -10,7 +10,9 @@ import { teamUsageHandlers } from './team-usage.ts';
 //
 // issue 13 imports: streams
 //
+
 import { eventStreamHandlers } from './event-streams.ts';
+
 // issue 13 imports: funnels
 //
 // issue 13 imports: conversation flow
