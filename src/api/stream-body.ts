@@ -4,13 +4,14 @@
  * field), and the attribute-values body.
  */
 import type { StreamMatch } from '../analytics/event-stream.ts';
-import type { TimeRange } from '../analytics/time-range.ts';
+import { parseTimezone, type TimeRange } from '../analytics/time-range.ts';
 import type { BotVersion } from '../ingest/event.ts';
 import { FIELD_MAX_CHARS } from '../ingest/limits.ts';
 import { badField, badParam, ServiceError } from './errors.ts';
 import { filtersField } from './filter-body.ts';
 import { parsePageSize } from './page-tokens.ts';
 import { type Query, rangeParam, textParam, versionParam } from './params.ts';
+import { assertStorableText } from './routes/well-formed.ts';
 
 /** The exact-match fields and the cap of each (an id's, an event name's, a campaign's). */
 const EXACT_FIELDS = [
@@ -47,9 +48,6 @@ function toField(err: unknown): unknown {
   return badField(d.parameter, typeof d.reason === 'string' ? d.reason : err.message);
 }
 
-const parameterOf = (err: unknown): unknown =>
-  err instanceof ServiceError ? (err.details[0] as { parameter?: unknown } | undefined)?.parameter : undefined;
-
 /** Runs a query-parameter reader on a body value: its 400 then names the body field. */
 export function asField<T>(read: () => T): T {
   try {
@@ -59,8 +57,13 @@ export function asField<T>(read: () => T): T {
   }
 }
 
+/**
+ * The body as an object whose text is well-formed: a lone surrogate or a NUL can be in no
+ * stored event, so a filter holding one is a client bug (400 naming the field).
+ */
 export function bodyObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badField('body', 'must be a JSON object');
+  asField(() => assertStorableText(body));
   return body as Record<string, unknown>;
 }
 
@@ -82,26 +85,23 @@ export interface StreamBody {
 
 /**
  * The POST stream body. `timezone` is a body field, or the query parameter when the body
- * has none (a body timezone wins over the query's); a bad query timezone still names the
- * parameter.
+ * has none (a body timezone wins over the query's); a bad query timezone is a 400 naming
+ * the parameter even when the body has one.
  */
 export function streamBody(body: unknown, query: Query): StreamBody {
   const b = bodyObject(body);
   const version = asField(() => versionParam(b.version));
   const bodyTz = stringField(b, 'timezone');
-  const tz = bodyTz ?? textParam(query.timezone);
+  const queryTz = textParam(query.timezone);
+  // The body's zone wins, but a bad query zone is still bad input.
+  if (queryTz !== undefined) parseTimezone({ timezone: queryTz });
+  const tz = bodyTz ?? queryTz;
   const rangeInput = {
     start_time: stringField(b, 'start_time'),
     end_time: stringField(b, 'end_time'),
     timezone: tz,
   };
-  let range: TimeRange;
-  try {
-    range = rangeParam(rangeInput);
-  } catch (err) {
-    // A bad time zone taken from the query is the query parameter's fault.
-    throw bodyTz === undefined && parameterOf(err) === 'timezone' ? err : toField(err);
-  }
+  const range = asField(() => rangeParam(rangeInput));
   const pageSize = asField(() => parsePageSize(b.page_size ?? undefined));
   const match: StreamMatch = { filters: filtersField(b.filters, 'filters') };
   for (const [name, prop, max] of EXACT_FIELDS) {
