@@ -67,7 +67,7 @@ export function bodyObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** An optional string field; null counts as absent. */
+/** An optional string field (the document types it, so a wrong type rarely gets here). */
 function stringField(b: Record<string, unknown>, name: string): string | undefined {
   const v = b[name];
   if (v === undefined || v === null) return undefined;
@@ -117,7 +117,7 @@ export interface AttributeValuesBody {
 }
 
 /**
- * `{query, event?, version?}`. An absent (or null) `query` is taken as '' (every value):
+ * `{query, event?, version?}`. An absent `query` is taken as '' (every value):
  * the published API sends it always, and refusing a missing one would help no one.
  */
 export function attributeValuesBody(body: unknown): AttributeValuesBody {

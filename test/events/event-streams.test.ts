@@ -189,6 +189,8 @@ describe('POST stream', () => {
       [{ ...body, filters: [{ key: '$nope', operator: 'is_set' }] }, 'filters[0].key'],
       [{ ...body, filters: Array.from({ length: 21 }, () => ({ key: 'a', operator: 'is_set' })) }, 'filters'],
       [{ ...body, timezone: 3 }, 'timezone'],
+      [{ ...body, user_id: null }, 'user_id'],
+      [{ ...body, filters: [{ key: 'a', operator: 'eq', value: ['\ud800'] }] }, 'filters[0].value[0]'],
     ];
     const snap = await snapshotStores(srv.services);
     for (const [b, field] of cases) {
@@ -229,6 +231,16 @@ describe('page tokens belong to their query', () => {
       filters: [{ key: 'plan', operator: 'is_set' }],
     });
     assert.equal(otherBot.status, 400);
+    // Filters are ANDed: the same ones in another order are the same query.
+    const two = [
+      { key: 'plan', operator: 'is_set' },
+      { key: 'amount', operator: 'gte', value: ['0'] },
+    ];
+    const p1 = await post(url, { ...body, filters: two });
+    const tok2 = (p1.body as { next_page_token: string }).next_page_token;
+    const swapped = await post(url, { ...body, filters: [...two].reverse(), page_token: tok2 });
+    assert.equal(swapped.status, 200, JSON.stringify(swapped.body));
+    assert.deepEqual(ids(swapped.body), ['e2']);
     // The GET has no `filters`: the token of a filtered POST is foreign there.
     const onGet = await get(`${url}?version=LIVE&${range}&page_token=${encodeURIComponent(tok)}`);
     assert.equal(onGet.status, 400);
@@ -349,11 +361,13 @@ describe('attribute values', () => {
       [url('k'.repeat(129)), { query: '' }, 'attribute_key'],
       [url('$nope'), { query: '' }, 'attribute_key'],
     ];
+    const snap = await snapshotStores(srv.services);
     for (const [u, b, name] of cases) {
       const res = await post(u, b);
       assert.equal(res.status, 400, `${u.slice(0, 80)} ${JSON.stringify(b).slice(0, 80)}`);
       assert.equal(named(res.body), name, JSON.stringify(res.body));
     }
+    assert.deepEqual(diffSnapshots(snap, await snapshotStores(srv.services)), []);
   });
 });
 
@@ -367,6 +381,9 @@ describe('tenancy', () => {
       post(`/v1/bots/never-seen/events/attributes/plan/values`, { query: '' }),
     ];
     for (const res of await Promise.all(reqs)) assert.equal(res.status, 404, JSON.stringify(res.body));
+    // A team without events has an empty list.
+    const empty = await get(`/v1/teams/team-es-none/events?${range}`, await srv.token('team-es-none'));
+    assert.deepEqual(empty.body, { events: [], next_page_token: '' });
     // The other team sees its own event only.
     const own = await get(`/v1/teams/${OTHER_TEAM}/events?${range}`, otherToken);
     assert.deepEqual(ids(own.body), ['x1']);
