@@ -56,6 +56,7 @@ export const eventHandlers: Record<string, Handler> = {
     return { event_definition: def };
   },
 
+  // GET /v1/bots/{bot_id}/events/stream
   Analytics_ListEvents: async (ctx) => {
     const { query } = ctx;
     const q = {
