@@ -127,7 +127,7 @@ const OPERATION_BODIES: Record<string, Record<string, BodyField>> = {
     conversation_id: optional('c1'),
     user_id: optional('u1'),
     campaign_id: optional('spring'),
-    filters: { kind: 'filters', required: false, valid: [{ key: 'plan', operator: 'is_set' }] },
+    filters: { kind: 'filterList', required: false, valid: [{ key: 'plan', operator: 'is_set' }] },
   },
   Analytics_GetEventAttributeValues: {
     query: { kind: 'freeString', required: false, valid: '' },

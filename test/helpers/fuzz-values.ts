@@ -291,7 +291,7 @@ export type FieldKind =
   | 'intent' // string or null, capped
   | 'rangeTime' // start_time/end_time in a body: RFC 3339 or a date
   | 'pageSize' // integer >= 0 (above the maximum is coerced)
-  | 'filters'; // list of attribute filters (CONTRACT-LIVE-API "Shared types")
+  | 'filterList'; // optional list of Filter (CONTRACT-LIVE-API "Shared types")
 
 export interface JsonBad {
   label: string;
@@ -355,7 +355,7 @@ function jsonExpect(kind: FieldKind, label: string, value: unknown, required: bo
   if (kind === 'attributes' && label === 'empty object') return 'either';
   if (kind === 'pageSize')
     return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? 'either' : 'reject';
-  if (kind === 'filters' && label === 'empty array') return 'either';
+  if (kind === 'filterList' && label === 'empty array') return 'either';
   if (kind === 'stringList' && label === 'empty array') return 'either';
   return 'reject';
 }
@@ -444,7 +444,7 @@ function specificJson(kind: FieldKind): JsonBad[] {
         { label: 'page size zero', value: 0, expect: 'either' },
         { label: 'page size text', value: '5', expect: 'reject' },
       ];
-    case 'filters': {
+    case 'filterList': {
       const one = (f: Record<string, unknown>) => [f];
       return [
         { label: 'filter not object', value: ['x'], expect: 'reject' },
