@@ -14,10 +14,18 @@ import { FLOW_BENCH_CASES, type FlowBenchInput } from './flows-queries.ts';
 import { pgQuery } from './query-pg.ts';
 import { type TeamBenchContext, teamUsageBenchCases } from './team-usage-queries.ts';
 
-export type Family = 'bot analytics' | 'flows' | 'team usage';
+export type Family = 'bot analytics' | 'flows' | 'team usage' | 'events';
 
-/** Targets of the issues, HTTP p95 in ms (issue 3: bot analytics; 4: flows; 6: team usage). */
-export const TARGET_P95_MS: Record<Family, number> = { 'bot analytics': 50, flows: 100, 'team usage': 100 };
+/**
+ * Targets of the issues, HTTP p95 in ms (issue 3: bot analytics; 4: flows; 6: team usage).
+ * Event streams and attribute values (issue 13) have no target of their own: flows' is used.
+ */
+export const TARGET_P95_MS: Record<Family, number> = {
+  'bot analytics': 50,
+  flows: 100,
+  'team usage': 100,
+  events: 100,
+};
 
 /** Days of the team-usage range (issue 6 target: 90 days, the 20-bot team). */
 export const TEAM_DAYS = 90;
@@ -46,7 +54,8 @@ export interface Entry {
   family: Family;
   operationId: string;
   label: string;
-  request(c: BenchCtx): { path: string; query: URLSearchParams };
+  /** A request with `body` is a POST of that JSON. */
+  request(c: BenchCtx): { path: string; query: URLSearchParams; body?: unknown };
   pg?(c: BenchCtx): PgText;
   /** ClickHouse SQL text the case expects the request to run (undefined = not checked). */
   sql?(c: BenchCtx): string;
@@ -197,7 +206,60 @@ const TEAM_USAGE: Entry[] = teamUsageBenchCases.map((tc) => ({
   sql: (c) => tc.clickhouse(teamCtx(c)).query,
 }));
 
-export const ENTRIES: Entry[] = [...BOT_ANALYTICS, ...FLOWS, ...TEAM_USAGE, ...KNOWLEDGE_BASE];
+// Tracking-event reads of the live API (issue 13): a first page of the bot's stream with an
+// exact match, with attribute filters, the team's events, and one attribute's values.
+const botPath = (c: BenchCtx, suffix: string) => `/v1/bots/${encodeURIComponent(c.bot)}${suffix}`;
+const streamRange = (c: BenchCtx) => ({ start_time: iso(c.startMs), end_time: iso(c.endMs) });
+const EVENTS: Entry[] = [
+  {
+    family: 'events',
+    operationId: 'Analytics_ListEvents',
+    label: 'event=link_clicked, 100 per page',
+    request: (c) => ({
+      path: botPath(c, '/events/stream'),
+      query: new URLSearchParams({ version: 'LIVE', ...streamRange(c), event: 'link_clicked', page_size: '100' }),
+    }),
+  },
+  {
+    family: 'events',
+    operationId: 'Analytics_ListEventsWithFilters',
+    label: 'contains + $channel_type, 100 per page',
+    request: (c) => ({
+      path: botPath(c, '/events/stream'),
+      query: new URLSearchParams(),
+      body: {
+        version: 'LIVE',
+        ...streamRange(c),
+        page_size: 100,
+        filters: [
+          { key: 'url', operator: 'contains', value: ['help'] },
+          { key: '$channel_type', operator: 'eq', value: [c.channel] },
+        ],
+      },
+    }),
+  },
+  {
+    family: 'events',
+    operationId: 'Analytics_GetTeamEvents',
+    label: 'whole team, 100 per page',
+    request: (c) => ({
+      path: `/v1/teams/${encodeURIComponent(c.team)}/events`,
+      query: new URLSearchParams({ ...streamRange(c), page_size: '100' }),
+    }),
+  },
+  {
+    family: 'events',
+    operationId: 'Analytics_GetEventAttributeValues',
+    label: 'url, query "help"',
+    request: (c) => ({
+      path: botPath(c, '/events/attributes/url/values'),
+      query: new URLSearchParams(),
+      body: { query: 'help' },
+    }),
+  },
+];
+
+export const ENTRIES: Entry[] = [...BOT_ANALYTICS, ...FLOWS, ...TEAM_USAGE, ...KNOWLEDGE_BASE, ...EVENTS];
 
 /**
  * The bot's most frequent path, found through the API itself: from the first steps, follow

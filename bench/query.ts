@@ -2,7 +2,8 @@
  * Query benchmark (issues 3, 4, 6): loads N demo events once into .bench-data/query-<N>/, then
  * per endpoint variant measures p50/p95 end to end over HTTP for a realistic mix (bot
  * analytics and flows: 30-day range, 1d buckets, with/without filters and group_by; team
- * usage: 90 days over the whole 20-bot team), beside the raw engine time of the very same SQL
+ * usage: 90 days over the whole 20-bot team; tracking-event streams and attribute values of
+ * issue 13: first pages of 100 over 30 days), beside the raw engine time of the very same SQL
  * (recorded from the server's ClickHouse client and replayed without HTTP) and a PostgreSQL 15
  * baseline. Results are written as markdown to stdout (paste into docs/benchmarks.md, section
  * "Query").
@@ -157,8 +158,14 @@ async function main(): Promise<void> {
   // Bot analytics and flows: 30-day range ending at the last full UTC day of the data.
   const endMs = Math.floor(loaded.nowMs / 86_400_000) * 86_400_000;
   const startMs = endMs - 30 * 86_400_000;
-  const get = async (team: string, url: string): Promise<Response> =>
-    fetch(`${base}${url}`, { headers: { authorization: `Bearer ${tokens.get(team)}` } });
+  const get = async (team: string, url: string, body?: unknown): Promise<Response> =>
+    fetch(`${base}${url}`, {
+      headers: {
+        authorization: `Bearer ${tokens.get(team)}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) }),
+    });
 
   // Per bot: its request context, with its most frequent flow path found through the API.
   const contexts: BenchCtx[] = [];
@@ -197,7 +204,7 @@ async function main(): Promise<void> {
       sink.list = [];
       sink.on = true;
       const t0 = performance.now();
-      const res = await get(c.team, `${req.path}?${req.query}`);
+      const res = await get(c.team, `${req.path}?${req.query}`, req.body);
       const body = await res.text();
       const t1 = performance.now();
       sink.on = false;

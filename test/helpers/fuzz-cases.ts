@@ -46,6 +46,7 @@ export function validParam(p: FuzzParam, seed: SeededTeam): string | undefined {
 
 /** A valid value for a JSON body field; `string` fields get a fresh name so creates never collide. */
 function validField(f: FuzzField): unknown {
+  if (f.valid !== undefined) return f.valid;
   switch (f.kind) {
     case 'string':
       return next('fuzz');

@@ -20,6 +20,8 @@ export interface FuzzField {
   required: boolean;
   kind: FieldKind;
   enumValues?: readonly string[];
+  /** The valid value of the baseline request, when the kind's default does not fit. */
+  valid?: unknown;
 }
 
 export interface FuzzOperation {
@@ -88,6 +90,8 @@ function kindOf(p: OpenApiParameter): Kind {
     case 'path':
       return { t: 'steps' };
     case 'step_id':
+    // Any attribute name ingest takes (up to 128 characters) is a valid key.
+    case 'attribute_key':
       return { t: 'text' };
   }
   if (p.in === 'path') return { t: 'pathId' };
@@ -104,6 +108,32 @@ const BODY_KINDS: Record<string, { kind: FieldKind; enumValues?: readonly string
   event_names: { kind: 'stringList' },
   version: { kind: 'enum', enumValues: ['v1'] },
   message: { kind: 'freeString' },
+};
+
+type BodyField = Omit<FuzzField, 'name'>;
+const optional = (valid: unknown): BodyField => ({ kind: 'optString', required: false, valid });
+const LIVE_VERSION: BodyField = { kind: 'enum', required: true, enumValues: VERSIONS, valid: 'LIVE' };
+
+/** Bodies whose field names mean something else than in BODY_KINDS (CONTRACT-LIVE-API reads). */
+const OPERATION_BODIES: Record<string, Record<string, BodyField>> = {
+  Analytics_ListEventsWithFilters: {
+    version: LIVE_VERSION,
+    start_time: { kind: 'rangeTime', required: true, valid: '2020-01-01T00:00:00Z' },
+    end_time: { kind: 'rangeTime', required: true, valid: '2100-01-01' },
+    timezone: optional('UTC'),
+    page_size: { kind: 'pageSize', required: false, valid: 10 },
+    page_token: optional(''),
+    event: optional('buy'),
+    conversation_id: optional('c1'),
+    user_id: optional('u1'),
+    campaign_id: optional('spring'),
+    filters: { kind: 'filterList', required: false, valid: [{ key: 'plan', operator: 'is_set' }] },
+  },
+  Analytics_GetEventAttributeValues: {
+    query: { kind: 'freeString', required: false, valid: '' },
+    event: optional('buy'),
+    version: { ...LIVE_VERSION, required: false },
+  },
 };
 
 // Fields the operation cannot work without even where the seed's schema lists no `required`.
@@ -172,12 +202,18 @@ export function fuzzOperations(doc: OpenApiDocument): FuzzOperation[] {
       if (typeof schema.$ref === 'string') schema = resolveRef<Record<string, unknown>>(doc, schema.$ref);
       const props = (schema.properties ?? {}) as Record<string, unknown>;
       const required = new Set((schema.required as string[] | undefined) ?? []);
-      op.body = Object.keys(props).map((name) => ({
-        name,
-        required: required.has(name) || REQUIRED_BODY.has(name),
-        kind: BODY_KINDS[name]?.kind ?? 'freeString',
-        ...(BODY_KINDS[name]?.enumValues ? { enumValues: BODY_KINDS[name].enumValues } : {}),
-      }));
+      const own = OPERATION_BODIES[op.operationId];
+      op.body = Object.keys(props).map((name) => {
+        const field = own?.[name];
+        return field
+          ? { name, ...field }
+          : {
+              name,
+              required: required.has(name) || REQUIRED_BODY.has(name),
+              kind: BODY_KINDS[name]?.kind ?? 'freeString',
+              ...(BODY_KINDS[name]?.enumValues ? { enumValues: BODY_KINDS[name].enumValues } : {}),
+            };
+      });
     }
     return op;
   });

@@ -288,7 +288,10 @@ export type FieldKind =
   | 'duration' // number >= 0, bounded
   | 'bool'
   | 'attributes'
-  | 'intent'; // string or null, capped
+  | 'intent' // string or null, capped
+  | 'rangeTime' // start_time/end_time in a body: RFC 3339 or a date
+  | 'pageSize' // integer >= 0 (above the maximum is coerced)
+  | 'filterList'; // optional list of Filter (CONTRACT-LIVE-API "Shared types")
 
 export interface JsonBad {
   label: string;
@@ -350,6 +353,9 @@ function jsonExpect(kind: FieldKind, label: string, value: unknown, required: bo
   if (kind === 'unit') return typeof value === 'number' && value >= 0 && value <= 1 ? 'either' : 'reject';
   if (kind === 'duration') return typeof value === 'number' && value >= 0 && value <= 86_400 ? 'either' : 'reject';
   if (kind === 'attributes' && label === 'empty object') return 'either';
+  if (kind === 'pageSize')
+    return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? 'either' : 'reject';
+  if (kind === 'filterList' && label === 'empty array') return 'either';
   if (kind === 'stringList' && label === 'empty array') return 'either';
   return 'reject';
 }
@@ -428,6 +434,48 @@ function specificJson(kind: FieldKind): JsonBad[] {
       ];
     case 'intent':
       return [{ label: 'huge intent', value: 'i'.repeat(100_000), expect: 'reject' }];
+    case 'rangeTime':
+      return ['2026-02-30T00:00:00Z', '2026-11-01T00:00:00', '2026-11-01T24:00:00Z', '2026-13-01', 'tomorrow'].map(
+        (value) => ({ label: `bad time ${value}`, value, expect: 'reject' as const }),
+      );
+    case 'pageSize':
+      return [
+        { label: 'page size above max', value: 1000, expect: 'either' },
+        { label: 'page size zero', value: 0, expect: 'either' },
+        { label: 'page size text', value: '5', expect: 'reject' },
+      ];
+    case 'filterList': {
+      const one = (f: Record<string, unknown>) => [f];
+      return [
+        { label: 'filter not object', value: ['x'], expect: 'reject' },
+        { label: 'unknown operator', value: one({ key: 'a', operator: 'like', value: ['x'] }), expect: 'reject' },
+        {
+          label: 'unknown type',
+          value: one({ key: 'a', operator: 'eq', type: 'date', value: ['x'] }),
+          expect: 'reject',
+        },
+        { label: 'no value', value: one({ key: 'a', operator: 'eq' }), expect: 'reject' },
+        { label: 'number value', value: one({ key: 'a', operator: 'eq', value: [1] }), expect: 'reject' },
+        { label: 'no key', value: one({ operator: 'is_set' }), expect: 'reject' },
+        { label: 'unknown $ key', value: one({ key: '$x', operator: 'is_set' }), expect: 'reject' },
+        {
+          label: 'lone surrogate value',
+          value: one({ key: 'a', operator: 'eq', value: ['\ud800'] }),
+          expect: 'reject',
+        },
+        { label: 'huge value', value: one({ key: 'a', operator: 'eq', value: [HUGE] }), expect: 'reject' },
+        {
+          label: '21 filters',
+          value: Array.from({ length: 21 }, () => ({ key: 'a', operator: 'is_set' })),
+          expect: 'reject',
+        },
+        {
+          label: 'valid filter',
+          value: one({ key: 'a', operator: 'gt', type: 'number', value: ['1'] }),
+          expect: 'either',
+        },
+      ];
+    }
     default:
       return [];
   }

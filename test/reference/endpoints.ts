@@ -22,6 +22,14 @@ export {
   messageCategory,
 } from './bot-series.js';
 export { BUCKET_NOMINAL_MS, buildTimeline, parseTimeParam, type Serie, type SeriesData, serie } from './buckets.js';
+export {
+  getEventAttributeValues,
+  getTeamEventsAll,
+  listEventsAll,
+  listEventsWithFiltersAll,
+  type RefStreamBody,
+  type RefTrackingEvent,
+} from './event-streams.js';
 export type { RefEvent } from './events.js';
 export { DROPOFF, type Edge, type FlowStep, getFlowStepDetails, getFlowStepEdges, getFlows, pathOf } from './flows.js';
 export {

@@ -1,10 +1,11 @@
 import { createDefinition, listDefinitions } from '../../analytics/event-definitions.ts';
-import { isStreamPosition, listTrackingEvents } from '../../analytics/event-stream.ts';
 import { FIELD_MAX_CHARS } from '../../ingest/limits.ts';
 import type { Handler } from '../context.ts';
 import { badParam } from '../errors.ts';
 import { parsePageSize } from '../page-tokens.ts';
 import { rangeParam, versionParam } from '../params.ts';
+import { streamMatchParams } from '../stream-body.ts';
+import { botStreamPage } from './event-streams.ts';
 import { assertStorableText } from './well-formed.ts';
 
 /**
@@ -55,22 +56,16 @@ export const eventHandlers: Record<string, Handler> = {
     return { event_definition: def };
   },
 
-  Analytics_ListEvents: async ({ params, query, principal, services, signal }) => {
-    const version = versionParam(query.version);
-    const range = rangeParam(query);
-    const pageSize = parsePageSize(query.page_size);
-    const botId = params.bot_id as string;
-    const scope = `stream:${botId}:${version}:${range.startMs}:${range.endMs}`;
-    const pos = services.pageTokens.open('page_token', query.page_token, scope);
-    if (pos !== undefined && !isStreamPosition(pos)) throw badParam('page_token', 'is not a valid page token');
-    const page = await listTrackingEvents(
-      services.ch,
-      { teamId: principal.teamId, botId, version, range, pageSize, after: pos },
-      signal,
-    );
-    return {
-      events: page.events,
-      next_page_token: page.next ? services.pageTokens.seal(scope, page.next) : '',
+  // GET /v1/bots/{bot_id}/events/stream
+  Analytics_ListEvents: async (ctx) => {
+    const { query } = ctx;
+    const q = {
+      version: versionParam(query.version),
+      range: rangeParam(query),
+      match: streamMatchParams(query),
+      pageSize: parsePageSize(query.page_size),
+      pageToken: query.page_token,
     };
+    return botStreamPage(ctx, q, 'query');
   },
 };

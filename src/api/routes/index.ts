@@ -8,6 +8,9 @@ import { ingestHandlers } from './ingest.ts';
 //
 // issue 13 imports: streams
 //
+
+import { eventStreamHandlers } from './event-streams.ts';
+
 // issue 13 imports: funnels
 //
 // issue 13 imports: conversation flow
@@ -36,6 +39,7 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   //
   // issue 13: streams
   //
+  ...eventStreamHandlers,
   // issue 13: funnels
   //
   // issue 13: conversation flow
