@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { WebhookSender } from '../../src/webhooks/sender.ts';
+import { freshSchema } from '../foundation/postgres.ts';
 import { assertMatchesSchema } from '../helpers/openapi-validate.ts';
 import { api, ingest, startTestServer, type TestServer } from '../helpers/server.ts';
 import { echoChallenge, type Received, Receiver, sleep } from './receiver.ts';
@@ -87,13 +88,22 @@ function verifyAll(list: Received[], secret: string): Record<string, unknown>[] 
 
 const eventIds = (list: Received[]) => list.map((r) => (JSON.parse(r.body) as { data: { id: string } }).data.id).sort();
 
+// HANDSHAKE_PG=1: the control store on the local PostgreSQL (a fresh schema) instead of SQLite.
+let dropSchema = async () => {};
 before(async () => {
-  srv = await startTestServer({ webhookAllowPrivateTargets: true, webhookRetryScheduleSeconds: [1, 1, 1] });
+  const pg = process.env.HANDSHAKE_PG === '1' ? await freshSchema() : undefined;
+  if (pg) dropSchema = pg.drop;
+  srv = await startTestServer({
+    webhookAllowPrivateTargets: true,
+    webhookRetryScheduleSeconds: [1, 1, 1],
+    ...(pg ? { databaseUrl: pg.url } : {}),
+  });
   token = await srv.token(TEAM);
 });
 after(async () => {
   await srv.close();
   for (const r of receivers) await r.close();
+  await dropSchema();
 });
 
 describe('webhook handshake', () => {
