@@ -222,8 +222,8 @@ export class DeliveryStore {
 
   /**
    * Records a challenge attempt and the subscription's new handshake state in one
-   * transaction. Only a subscription still VERIFICATION_PENDING moves (a delete or a
-   * concurrent replica's verdict wins); false when nothing moved.
+   * transaction. Only a subscription still VERIFICATION_PENDING and not deleted moves (a
+   * delete or an earlier verdict wins); false when nothing moved.
    */
   async recordChallenge(a: ControlAttempt, next: ChallengeState): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
@@ -237,6 +237,7 @@ export class DeliveryStore {
         })
         .where('id', '=', a.subscriptionId)
         .where('status', '=', 'VERIFICATION_PENDING')
+        .where('deleted_at', 'is', null)
         .executeTakeFirst();
       await this.insertControlAttempt(tx, a);
       return Number(res.numUpdatedRows) > 0;
