@@ -1,5 +1,6 @@
 // Webhook receiver for bench/webhooks.ts, in its own process so it does not take the
-// server's CPU: answers 200 at once, counts deliveries, records arrival times on demand.
+// server's CPU: answers 200 at once, counts deliveries, records arrival times on demand;
+// echoes the handshake's challenge.
 import http from 'node:http';
 
 let count = 0;
@@ -11,6 +12,13 @@ const server = http.createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const at = Date.now();
+    // The ownership handshake (WEBHOOK_VERIFY_TARGETS, on by default): echo the challenge.
+    if (req.headers['x-message-type'] === 'webhook_callback_verification') {
+      const { challenge } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { challenge: string };
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(challenge);
+      return;
+    }
     count++;
     if (track) {
       const id = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { id: string } }).data.id;

@@ -48,6 +48,8 @@ const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 
 const { token } = await createToken(services.db, 'bench-team', ['ingest', 'admin', 'read']);
 const auth = { authorization: `Bearer ${token}` };
 
+// Subscribing comes before the bot's first event: the operator claims it (`bot create`).
+await services.bots.claim('bench-bot', 'bench-team');
 const sub = await fetch(`${base}/v1/bots/bench-bot/subscriptions`, {
   method: 'POST',
   headers: { ...auth, 'content-type': 'application/json' },

@@ -20,6 +20,13 @@ const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
   // Lets webhooks reach http:// and private/loopback addresses (tests, on-prem receivers).
   WEBHOOK_ALLOW_PRIVATE_TARGETS: booleanString,
+  // Webhook ownership handshake (CONTRACT-LIVE-API §7): a new subscription is VERIFICATION_PENDING
+  // until its target echoes a challenge, so the service cannot be pointed at someone else's URL.
+  // false: subscriptions start ACTIVE, as before the handshake. Default true.
+  WEBHOOK_VERIFY_TARGETS: z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((v) => v === undefined || v === '' || v === 'true' || v === '1'),
   // Retry schedule in seconds, comma separated (CONTRACT §5 default: 5s, 5m, 30m, 2h, 5h, 10h, 10h).
   WEBHOOK_RETRY_SCHEDULE: z.string().default('5,300,1800,7200,18000,36000,36000'),
   // Concurrent deliveries per target origin, so one slow receiver cannot take every slot.
@@ -66,6 +73,7 @@ export interface Config {
   clickhouseUrl: string | undefined;
   databaseUrl: string | undefined;
   webhookAllowPrivateTargets: boolean;
+  webhookVerifyTargets: boolean;
   webhookRetryScheduleSeconds: number[];
   webhookTargetConcurrency: number;
   sessionGapMs: number;
@@ -105,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     clickhouseUrl: e.CLICKHOUSE_URL,
     databaseUrl: e.DATABASE_URL || undefined,
     webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    webhookVerifyTargets: e.WEBHOOK_VERIFY_TARGETS,
     webhookRetryScheduleSeconds: schedule,
     webhookTargetConcurrency: e.WEBHOOK_TARGET_CONCURRENCY,
     sessionGapMs: e.SESSION_GAP_SECONDS * 1000,

@@ -46,6 +46,20 @@ async function loadDemo(services: AppServices, teamId: string, events: number): 
   bar.stop();
 }
 
+/** What a newcomer needs to know before subscribing a webhook (CONTRACT-LIVE-API §7). */
+function webhookHandshakeLines(verifyTargets: boolean): string[] {
+  if (!verifyTargets) {
+    return ['  Webhook handshake: off (WEBHOOK_VERIFY_TARGETS=false): new subscriptions are ACTIVE at once.'];
+  }
+  return [
+    '  Webhook handshake: on (WEBHOOK_VERIFY_TARGETS=true). A new subscription is VERIFICATION_PENDING;',
+    '             its target receives a signed POST with X-Message-Type: webhook_callback_verification and',
+    '             body {"challenge": "...", "subscription": {...}}, and must answer 2xx with the challenge',
+    '             text as the whole body. Then it is ACTIVE and gets every event since its creation.',
+    '             A receiver example is in README.md ("Webhooks: answering the ownership challenge").',
+  ];
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -106,9 +120,13 @@ export function registerServe(program: Command): void {
         lines.push(
           `  Try:       curl -H 'Authorization: Bearer ${token}' '${url}/v1/bots/${bots[0] ?? 'BOT'}/conversations?version=LIVE&start_time=${new Date(Date.now() - 7 * 864e5).toISOString().slice(0, 10)}&end_time=${new Date(Date.now() + 864e5).toISOString().slice(0, 10)}&bucket=1d'`,
         );
+        lines.push(
+          `  Webhooks:  curl -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"target":"https://YOUR-RECEIVER/hook","event_type":"TRACKING_EVENT","version":"v1"}' '${url}/v1/bots/${bots[0] ?? 'BOT'}/subscriptions'`,
+        );
       } else {
         lines.push('  Create a token: npx chatlayer-analytics token create --team TEAM --scopes read,ingest,admin');
       }
+      lines.push(...webhookHandshakeLines(config.webhookVerifyTargets));
       process.stdout.write(`\n${lines.join('\n')}\n\n`);
     });
 }

@@ -1,5 +1,6 @@
 import type { ControlDb } from '../store/control/db.ts';
 import type { NewDelivery } from './event-source.ts';
+import type { MessageType } from './sender.ts';
 
 export interface QueuedDelivery {
   id: string;
@@ -20,8 +21,29 @@ export interface AttemptResult {
   nextAttemptAt: number;
 }
 
+/** One challenge or revocation attempt (not queued: they live on the subscription row). */
+export interface ControlAttempt {
+  messageId: string;
+  subscriptionId: string;
+  messageType: Exclude<MessageType, 'notification'>;
+  attempt: number;
+  attemptedAt: number;
+  statusCode: number;
+  error: string;
+  durationMs: number;
+}
+
+/** The subscription's handshake state after a challenge attempt. */
+export interface ChallengeState {
+  status: string;
+  statusReason: string;
+  attempts: number;
+  nextAt: number;
+}
+
 export interface AttemptOut {
   delivery_id: string;
+  message_type: string;
   attempt: number;
   attempted_at: string;
   status_code: number;
@@ -138,6 +160,7 @@ export class DeliveryStore {
               status_code: r.statusCode,
               error: r.error,
               duration_ms: r.durationMs,
+              message_type: 'notification',
             })),
           )
           .onConflict((oc) => oc.doNothing())
@@ -146,25 +169,102 @@ export class DeliveryStore {
     });
   }
 
-  async recentAttempts(subscriptionId: string, limit: number): Promise<AttemptOut[]> {
+  /**
+   * Newest attempts first: deliveries, and the subscription's challenges and revocation.
+   * `subscriptionStatus` gives a challenge its status (verified once the subscription
+   * left VERIFICATION_PENDING for anything but VERIFICATION_FAILED).
+   */
+  async recentAttempts(subscriptionId: string, subscriptionStatus: string, limit: number): Promise<AttemptOut[]> {
     const rows = await this.db
       .selectFrom('webhook_attempts as a')
-      .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
-      .select(['a.delivery_id', 'a.attempt', 'a.attempted_at', 'a.status_code', 'a.error', 'a.duration_ms', 'd.status'])
+      .leftJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
+      .select([
+        'a.delivery_id',
+        'a.message_type',
+        'a.attempt',
+        'a.attempted_at',
+        'a.status_code',
+        'a.error',
+        'a.duration_ms',
+        'd.status',
+      ])
       .where('a.subscription_id', '=', subscriptionId)
+      // A notification's attempts are listed while its delivery is (pruning drops both).
+      .where((eb) => eb.or([eb('d.id', 'is not', null), eb('a.message_type', '!=', 'notification')]))
       .orderBy('a.attempted_at', 'desc')
       .orderBy('a.id', 'desc')
       .limit(limit)
       .execute();
+    const challengeStatus =
+      subscriptionStatus === 'VERIFICATION_PENDING'
+        ? 'pending'
+        : subscriptionStatus === 'VERIFICATION_FAILED'
+          ? 'failed'
+          : 'delivered';
     return rows.map((r) => ({
       delivery_id: r.delivery_id,
+      message_type: r.message_type,
       attempt: r.attempt,
       attempted_at: new Date(Number(r.attempted_at)).toISOString(),
       status_code: r.status_code,
       error: r.error,
       duration_ms: r.duration_ms,
-      delivery_status: r.status,
+      delivery_status:
+        r.message_type === 'notification'
+          ? (r.status ?? 'failed')
+          : r.message_type === 'revocation'
+            ? r.error === ''
+              ? 'delivered'
+              : 'failed'
+            : challengeStatus,
     }));
+  }
+
+  /**
+   * Records a challenge attempt and the subscription's new handshake state in one
+   * transaction. Only a subscription still VERIFICATION_PENDING and not deleted moves (a
+   * delete or an earlier verdict wins); false when nothing moved.
+   */
+  async recordChallenge(a: ControlAttempt, next: ChallengeState): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const res = await tx
+        .updateTable('subscriptions')
+        .set({
+          status: next.status,
+          status_reason: next.statusReason,
+          challenge_attempts: next.attempts,
+          challenge_next_at: next.nextAt,
+        })
+        .where('id', '=', a.subscriptionId)
+        .where('status', '=', 'VERIFICATION_PENDING')
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      await this.insertControlAttempt(tx, a);
+      return Number(res.numUpdatedRows) > 0;
+    });
+  }
+
+  /** Records a revocation attempt (sent once, never retried). */
+  async recordRevocation(a: ControlAttempt): Promise<void> {
+    await this.insertControlAttempt(this.db, a);
+  }
+
+  private async insertControlAttempt(db: ControlDb, a: ControlAttempt): Promise<void> {
+    await db
+      .insertInto('webhook_attempts')
+      .values({
+        id: `${a.messageId}:${a.attempt}`,
+        subscription_id: a.subscriptionId,
+        delivery_id: a.messageId,
+        attempt: a.attempt,
+        attempted_at: a.attemptedAt,
+        status_code: a.statusCode,
+        error: a.error,
+        duration_ms: a.durationMs,
+        message_type: a.messageType,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 
   async pendingCount(subscriptionId: string): Promise<number> {

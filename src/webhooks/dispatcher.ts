@@ -1,12 +1,19 @@
+import crypto from 'node:crypto';
 import type { StoredEvent } from '../ingest/event.ts';
 import type { Logger } from '../log.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ControlDb } from '../store/control/db.ts';
-import type { AttemptResult, DeliveryStore, QueuedDelivery } from './delivery-store.ts';
+import type { AttemptResult, ChallengeState, DeliveryStore, QueuedDelivery } from './delivery-store.ts';
 import { readNewEvents, type SourceSpec } from './event-source.ts';
 import type { WebhookSender } from './sender.ts';
 import { signingKey } from './signing.ts';
-import { EVENT_TYPE_SOURCES, type SubscriptionRow, type SubscriptionStatus } from './subscriptions.ts';
+import {
+  EVENT_TYPE_SOURCES,
+  type SubscriptionOut,
+  type SubscriptionRow,
+  type SubscriptionStatus,
+  toOut,
+} from './subscriptions.ts';
 
 const FIVE_DAYS_MS = 5 * 86_400_000;
 const SCAN_BATCH = 5_000;
@@ -18,6 +25,25 @@ const RESCAN_EVERY_TICKS = 10;
 const PRUNE_EVERY_TICKS = 3_600;
 const KEEP_HISTORY_MS = 7 * 86_400_000;
 const RETRY_AFTER_CAP_SEC = 86_400;
+/** Challenges sent at most: at creation, then after the schedule's first three delays (§7). */
+const MAX_CHALLENGES = 4;
+/** A challenge result that could not be written is tried again (send and write) after this. */
+const CHALLENGE_WRITE_RETRY_MS = 5_000;
+
+export type RevocationReason = 'notification_failures_exceeded' | 'gone';
+
+/** Stable per subscription and kind: a challenge keeps its webhook-id across attempts. */
+const controlMessageId = (subscriptionId: string, kind: string): string =>
+  `msg_${crypto.createHash('sha256').update(`${subscriptionId}:${kind}`).digest('hex').slice(0, 26)}`;
+
+/** The handshake state of a VERIFICATION_PENDING subscription (a copy of its durable row). */
+interface Verification {
+  challenge: string;
+  /** Challenge attempts made (and recorded) so far. */
+  attempts: number;
+  nextAt: number;
+  timer: NodeJS.Timeout | undefined;
+}
 
 export interface DispatcherOptions {
   retryScheduleSeconds: number[];
@@ -28,6 +54,8 @@ export interface DispatcherOptions {
 
 interface SubState {
   spec: SourceSpec;
+  /** The subscription as the API shows it, for challenge and revocation bodies. */
+  out: SubscriptionOut;
   target: string;
   origin: string;
   key: Buffer;
@@ -46,6 +74,8 @@ interface SubState {
   wake: NodeJS.Timeout | undefined;
   wakeAt: number;
   gone: boolean;
+  /** Set while VERIFICATION_PENDING: nothing but challenges is sent, nothing is scanned. */
+  verify: Verification | undefined;
 }
 
 /**
@@ -85,16 +115,19 @@ export class WebhookDispatcher {
       .selectFrom('subscriptions')
       .selectAll()
       .where('deleted_at', 'is', null)
-      .where('status', '!=', 'DISABLED')
+      .where('status', 'not in', ['DISABLED', 'VERIFICATION_FAILED'])
       .execute();
     for (const r of rows) this.add(r);
     this.tickTimer = setInterval(() => this.tick(), TICK_MS);
     this.tickTimer.unref();
   }
 
-  /** Registers a (new) subscription: resumes its queue and scans past its cursor. */
+  /**
+   * Registers a (new) subscription: resumes its queue and scans past its cursor, or, while
+   * it is VERIFICATION_PENDING, resumes its challenges where the control store left them.
+   */
   add(r: SubscriptionRow): void {
-    if (this.stopped || r.deleted_at !== null || r.status === 'DISABLED') return;
+    if (this.stopped || r.deleted_at !== null || r.status === 'DISABLED' || r.status === 'VERIFICATION_FAILED') return;
     const s: SubState = {
       spec: {
         id: r.id,
@@ -102,7 +135,9 @@ export class WebhookDispatcher {
         botId: r.bot_id,
         eventType: r.event_type,
         eventNames: JSON.parse(r.event_names) as string[],
+        botVersion: r.bot_version,
       },
+      out: toOut(r),
       target: r.target,
       origin: new URL(r.target).origin,
       key: signingKey(r.secret),
@@ -118,8 +153,21 @@ export class WebhookDispatcher {
       wake: undefined,
       wakeAt: Number.POSITIVE_INFINITY,
       gone: false,
+      verify:
+        r.status === 'VERIFICATION_PENDING'
+          ? {
+              challenge: r.challenge,
+              attempts: r.challenge_attempts,
+              nextAt: Number(r.challenge_next_at),
+              timer: undefined,
+            }
+          : undefined,
     };
     this.subs.set(r.id, s);
+    if (s.verify) {
+      this.scheduleChallenge(s, s.verify.nextAt);
+      return;
+    }
     this.load(s);
     this.scan(s);
   }
@@ -130,6 +178,7 @@ export class WebhookDispatcher {
     s.gone = true;
     s.buffer = [];
     if (s.wake) clearTimeout(s.wake);
+    if (s.verify?.timer) clearTimeout(s.verify.timer);
     this.subs.delete(id);
   }
 
@@ -145,7 +194,10 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
-    for (const s of this.subs.values()) if (s.wake) clearTimeout(s.wake);
+    for (const s of this.subs.values()) {
+      if (s.wake) clearTimeout(s.wake);
+      if (s.verify?.timer) clearTimeout(s.verify.timer);
+    }
     // In-flight sends are cut: their deliveries stay pending and go out after restart.
     await this.sender.close();
     await Promise.allSettled([...this.tasks]);
@@ -161,6 +213,7 @@ export class WebhookDispatcher {
     if (this.stopped) return;
     this.ticks++;
     for (const s of this.subs.values()) {
+      if (s.verify) continue; // its timer sends the next challenge; nothing to scan yet
       if (this.ticks % RESCAN_EVERY_TICKS === 0) {
         // Safety net: rescan past the cursor and recheck the durable queue now and then.
         this.scan(s);
@@ -172,7 +225,9 @@ export class WebhookDispatcher {
   }
 
   private scan(s: SubState): void {
-    if (this.stopped || s.gone) return;
+    // While pending nothing is enqueued: the durable cursor keeps every event since the
+    // creation for the first scan after verification (and after a kill -9 in between).
+    if (this.stopped || s.gone || s.verify) return;
     if (s.scanning) {
       s.rescan = true;
       return;
@@ -213,7 +268,7 @@ export class WebhookDispatcher {
 
   /** Loads due deliveries from the durable queue (restart, retries, overflow). */
   private load(s: SubState): void {
-    if (this.stopped || s.gone || s.loading || !s.backlog) return;
+    if (this.stopped || s.gone || s.verify || s.loading || !s.backlog) return;
     s.loading = true;
     const limit = s.busy.size + 500;
     const nowMs = Date.now();
@@ -263,7 +318,7 @@ export class WebhookDispatcher {
   }
 
   private pump(s: SubState): void {
-    if (this.stopped || s.gone || s.status === 'DISABLED') return;
+    if (this.stopped || s.gone || s.verify || s.status === 'DISABLED') return;
     while (s.buffer.length > 0 && (this.inflight.get(s.origin) ?? 0) < this.opts.perTargetConcurrency) {
       const d = s.buffer.shift() as QueuedDelivery;
       this.inflight.set(s.origin, (this.inflight.get(s.origin) ?? 0) + 1);
@@ -276,7 +331,7 @@ export class WebhookDispatcher {
     const attempt = d.attempts + 1;
     let res: Awaited<ReturnType<WebhookSender['send']>>;
     try {
-      res = await this.sender.send(s.target, s.key, d.id, d.payload);
+      res = await this.sender.send(s.target, s.key, d.id, d.payload, 'notification');
     } finally {
       this.inflight.set(s.origin, (this.inflight.get(s.origin) ?? 1) - 1);
     }
@@ -289,10 +344,10 @@ export class WebhookDispatcher {
       if (s.status === 'FAILING') this.setStatus(s, 'ACTIVE', '');
     } else if (res.statusCode === 410) {
       outcome = 'failed';
-      this.setStatus(s, 'DISABLED', 'receiver answered 410 Gone');
+      this.setStatus(s, 'DISABLED', 'receiver answered 410 Gone', 'gone');
     } else if (attempt > schedule.length || (s.failingSince !== undefined && now - s.failingSince >= FIVE_DAYS_MS)) {
       outcome = 'failed';
-      this.setStatus(s, 'DISABLED', `delivery failed ${attempt} times: ${res.error}`);
+      this.setStatus(s, 'DISABLED', `delivery failed ${attempt} times: ${res.error}`, 'notification_failures_exceeded');
     } else {
       outcome = 'retry';
       const base = (schedule[attempt - 1] ?? 0) * 1000;
@@ -320,9 +375,10 @@ export class WebhookDispatcher {
     for (const other of this.subs.values()) if (other.origin === s.origin) this.pump(other);
   }
 
-  private setStatus(s: SubState, status: SubscriptionStatus, reason: string): void {
+  private setStatus(s: SubState, status: SubscriptionStatus, reason: string, revocation?: RevocationReason): void {
     if (s.status === status) return;
     s.status = status;
+    s.out = { ...s.out, status };
     const now = Date.now();
     if (status === 'FAILING') s.failingSince ??= now;
     if (status === 'ACTIVE') s.failingSince = undefined;
@@ -330,17 +386,132 @@ export class WebhookDispatcher {
       s.buffer = [];
       this.remove(s.spec.id);
     }
-    this.track(
-      this.db
-        .updateTable('subscriptions')
-        .set({
-          status,
-          status_reason: reason,
-          failing_since: s.failingSince ?? null,
-        })
-        .where('id', '=', s.spec.id)
-        .execute(),
+    const written = this.db
+      .updateTable('subscriptions')
+      .set({
+        status,
+        status_reason: reason,
+        failing_since: s.failingSince ?? null,
+      })
+      .where('id', '=', s.spec.id)
+      .execute();
+    // The revocation notice goes out once the DISABLED status is durable.
+    this.track<unknown>(revocation ? written.then(() => this.revoke(s, revocation)) : written);
+  }
+
+  /** One `revocation` POST when a subscription becomes DISABLED: never retried, a failure is logged. */
+  private async revoke(s: SubState, reason: RevocationReason): Promise<void> {
+    if (this.stopped) return;
+    const msgId = controlMessageId(s.spec.id, 'revocation');
+    const body = JSON.stringify({ subscription: { ...s.out, status: 'DISABLED' }, reason });
+    const res = await this.sender.send(s.target, s.key, msgId, body, 'revocation');
+    if (!res.ok) {
+      this.opts.log.warn(
+        { subscriptionId: s.spec.id, statusCode: res.statusCode, error: res.error },
+        'revocation notice not delivered (not retried)',
+      );
+    }
+    await this.store.recordRevocation({
+      messageId: msgId,
+      subscriptionId: s.spec.id,
+      messageType: 'revocation',
+      attempt: 1,
+      attemptedAt: Date.now() - res.durationMs,
+      statusCode: res.statusCode,
+      error: res.error,
+      durationMs: res.durationMs,
+    });
+  }
+
+  private scheduleChallenge(s: SubState, atMs: number): void {
+    const v = s.verify;
+    if (!v || s.gone || this.stopped) return;
+    if (v.timer) clearTimeout(v.timer);
+    v.timer = setTimeout(
+      () => {
+        v.timer = undefined;
+        this.track(this.challenge(s));
+      },
+      Math.max(0, atMs - Date.now()),
     );
+    v.timer.unref();
+  }
+
+  /**
+   * One challenge attempt (CONTRACT-LIVE-API §7): POST {challenge, subscription}; a 2xx
+   * whose whole body, trimmed, is the challenge verifies the target. The verdict is
+   * written (with the attempt) before memory moves, so a kill -9 at any point resumes
+   * from the last recorded attempt; a kill between send and write resends that attempt.
+   */
+  private async challenge(s: SubState): Promise<void> {
+    const v = s.verify;
+    if (!v || s.gone || this.stopped) return;
+    const attempt = v.attempts + 1;
+    const msgId = controlMessageId(s.spec.id, 'challenge');
+    const body = JSON.stringify({ challenge: v.challenge, subscription: { ...s.out, status: 'VERIFICATION_PENDING' } });
+    const res = await this.sender.send(s.target, s.key, msgId, body, 'webhook_callback_verification', true);
+    if (this.stopped && !res.ok && res.statusCode === 0) return; // cut by shutdown: not an attempt
+    if (s.gone) return;
+    const echoed = res.ok && res.answer.trim() === v.challenge;
+    const error = echoed ? '' : res.ok ? 'the answer was not the challenge' : res.error;
+    const schedule = this.opts.retryScheduleSeconds;
+    const maxAttempts = 1 + Math.min(MAX_CHALLENGES - 1, schedule.length);
+    const now = Date.now();
+    let next: ChallengeState;
+    if (echoed) {
+      next = { status: 'ACTIVE', statusReason: '', attempts: attempt, nextAt: now };
+    } else if (attempt >= maxAttempts || res.statusCode === 410) {
+      next = {
+        status: 'VERIFICATION_FAILED',
+        statusReason: `target not verified after ${attempt} challenge(s): ${error}`,
+        attempts: attempt,
+        nextAt: now,
+      };
+    } else {
+      next = {
+        status: 'VERIFICATION_PENDING',
+        statusReason: `challenge ${attempt} of ${maxAttempts} failed: ${error}`,
+        attempts: attempt,
+        nextAt: now + (schedule[attempt - 1] ?? 0) * 1000,
+      };
+    }
+    let moved: boolean;
+    try {
+      moved = await this.store.recordChallenge(
+        {
+          messageId: msgId,
+          subscriptionId: s.spec.id,
+          messageType: 'webhook_callback_verification',
+          attempt,
+          attemptedAt: now - res.durationMs,
+          statusCode: res.statusCode,
+          error,
+          durationMs: res.durationMs,
+        },
+        next,
+      );
+    } catch (e) {
+      this.log('could not record a challenge attempt; trying again', e);
+      this.scheduleChallenge(s, Date.now() + CHALLENGE_WRITE_RETRY_MS);
+      return;
+    }
+    // Deleted (or decided elsewhere) meanwhile: this process stops handling it.
+    if (!moved) return this.remove(s.spec.id);
+    if (next.status === 'VERIFICATION_PENDING') {
+      v.attempts = attempt;
+      v.nextAt = next.nextAt;
+      this.scheduleChallenge(s, next.nextAt);
+    } else if (next.status === 'VERIFICATION_FAILED') {
+      this.remove(s.spec.id);
+    } else {
+      // Verified: deliver everything past the cursor, events accepted while pending included.
+      s.verify = undefined;
+      s.status = 'ACTIVE';
+      s.out = { ...s.out, status: 'ACTIVE' };
+      s.backlog = true;
+      this.load(s);
+      this.scan(s);
+    }
   }
 
   private scheduleFlush(): void {

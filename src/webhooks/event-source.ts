@@ -9,6 +9,8 @@ export interface SourceSpec {
   botId: string;
   eventType: string;
   eventNames: string[];
+  /** DRAFT | LIVE: only that version's events (CONTRACT-LIVE-API §6); '' = both. */
+  botVersion: string;
 }
 
 export interface NewDelivery {
@@ -87,9 +89,18 @@ export async function readNewEvents(
             WHERE team_id = {team:String} AND bot_id = {bot:String} AND type = {type:String}
               AND seq > {after:UInt64}
               AND (length({names:Array(String)}) = 0 OR has({names:Array(String)}, event_name))
+              AND ({bot_version:String} = '' OR version = {bot_version:String})
             ORDER BY seq
             LIMIT {limit:UInt32}`,
-    query_params: { team: spec.teamId, bot: spec.botId, type, after: afterSeq, names: spec.eventNames, limit },
+    query_params: {
+      team: spec.teamId,
+      bot: spec.botId,
+      type,
+      after: afterSeq,
+      names: spec.eventNames,
+      bot_version: spec.botVersion,
+      limit,
+    },
     format: 'JSONEachRow',
   });
   const rows = await rs.json<Row>();

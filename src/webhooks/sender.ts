@@ -3,6 +3,11 @@ import { guardedLookup, literalRefused, TargetRefused } from './address-guard.ts
 import { signatureHeaders } from './signing.ts';
 
 export const DELIVERY_TIMEOUT_MS = 15_000;
+/** Bytes of an answer kept when the body matters (a challenge echo); the rest is dropped. */
+const ANSWER_LIMIT = 64 * 1024;
+
+/** `X-Message-Type` of every webhook request (CONTRACT-LIVE-API §7). */
+export type MessageType = 'notification' | 'webhook_callback_verification' | 'revocation';
 
 export interface SendResult {
   ok: boolean;
@@ -11,6 +16,23 @@ export interface SendResult {
   /** Seconds from a Retry-After header, when the receiver sent one. */
   retryAfterSec: number | undefined;
   durationMs: number;
+  /** The answer's text (first 64 KiB) when asked for with `readAnswer`, else ''. */
+  answer: string;
+}
+
+/** Reads at most ANSWER_LIMIT bytes of a body, then drops the rest. */
+async function readBounded(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    parts.push(chunk);
+    size += chunk.length;
+    if (size >= ANSWER_LIMIT) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(parts).subarray(0, ANSWER_LIMIT).toString('utf8');
 }
 
 function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
@@ -38,7 +60,14 @@ export class WebhookSender {
     });
   }
 
-  async send(target: string, key: Buffer, msgId: string, body: string): Promise<SendResult> {
+  async send(
+    target: string,
+    key: Buffer,
+    msgId: string,
+    body: string,
+    messageType: MessageType,
+    readAnswer = false,
+  ): Promise<SendResult> {
     const started = Date.now();
     const fail = (statusCode: number, error: string, retryAfterSec?: number): SendResult => ({
       ok: false,
@@ -46,6 +75,7 @@ export class WebhookSender {
       error,
       retryAfterSec,
       durationMs: Date.now() - started,
+      answer: '',
     });
     let url: URL;
     try {
@@ -63,20 +93,25 @@ export class WebhookSender {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'chatlayer-analytics-webhooks/1',
+          'x-message-type': messageType,
           ...signatureHeaders(key, msgId, Math.floor(started / 1000), body),
         },
         body,
         signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
       });
-      // Drain (bounded) so the connection returns to the pool.
-      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-      if (res.statusCode >= 200 && res.statusCode < 300) {
+      // Drain (bounded) so the connection returns to the pool; a challenge's answer is read.
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      let answer = '';
+      if (ok && readAnswer) answer = await readBounded(res.body).catch(() => '');
+      else await res.body.dump({ limit: ANSWER_LIMIT }).catch(() => undefined);
+      if (ok) {
         return {
           ok: true,
           statusCode: res.statusCode,
           error: '',
           retryAfterSec: undefined,
           durationMs: Date.now() - started,
+          answer,
         };
       }
       const reason = res.statusCode >= 300 && res.statusCode < 400 ? 'redirect not followed' : `HTTP ${res.statusCode}`;

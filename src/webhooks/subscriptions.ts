@@ -1,10 +1,7 @@
 import crypto from 'node:crypto';
-import { badParam } from '../errors.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ControlDb } from '../store/control/db.ts';
 import type { SubscriptionsTable } from '../store/control/schema.ts';
-import { checkTarget } from './address-guard.ts';
-import { generateSecret } from './signing.ts';
 
 /** Subscription event types (CONTRACT §5) → the ingest event type they carry. */
 export const EVENT_TYPE_SOURCES: Record<string, 'tracking' | 'message' | 'step'> = {
@@ -20,7 +17,15 @@ export const CANONICAL_TYPE: Record<string, string> = {
   step: 'FLOW_EVENT',
 };
 
-export type SubscriptionStatus = 'ACTIVE' | 'FAILING' | 'DISABLED';
+/**
+ * ACTIVE, FAILING, DISABLED (CONTRACT §5), and the handshake's VERIFICATION_PENDING and
+ * VERIFICATION_FAILED (CONTRACT-LIVE-API §7).
+ */
+export type SubscriptionStatus = 'VERIFICATION_PENDING' | 'VERIFICATION_FAILED' | 'ACTIVE' | 'FAILING' | 'DISABLED';
+
+/** Bot versions a subscription can be narrowed to ('' = both). */
+export const BOT_VERSIONS = ['DRAFT', 'LIVE'] as const;
+export type BotVersionFilter = (typeof BOT_VERSIONS)[number] | '';
 
 export interface SubscriptionOut {
   id: string;
@@ -31,6 +36,7 @@ export interface SubscriptionOut {
   created_at: string;
   version: string;
   status: string;
+  bot_version: string;
 }
 
 export type SubscriptionRow = SubscriptionsTable;
@@ -45,67 +51,32 @@ export function toOut(r: SubscriptionRow): SubscriptionOut {
     created_at: r.created_at,
     version: r.version,
     status: r.status,
+    bot_version: r.bot_version,
   };
+}
+
+/** A create request as the API parsed it (src/api/subscription-body.ts). */
+export interface NewSubscription {
+  target: string;
+  /** The signing secret: the client's, or one generated for it. */
+  secret: string;
+  /** True when `secret` was generated (the create answer shows it this once). */
+  generated: boolean;
+  eventType: string;
+  eventNames: string[];
+  botVersion: BotVersionFilter;
 }
 
 export interface CreateInput {
   teamId: string;
   botId: string;
-  body: unknown;
-  allowPrivate: boolean;
+  subscription: NewSubscription;
+  /** The handshake (WEBHOOK_VERIFY_TARGETS): start VERIFICATION_PENDING rather than ACTIVE. */
+  verifyTargets: boolean;
 }
 
-/** Validates a create body; every problem is a 400 naming the field, nothing stored. */
-export async function validateCreate(input: CreateInput): Promise<{
-  target: string;
-  secret: string;
-  generated: boolean;
-  eventType: string;
-  eventNames: string[];
-}> {
-  const b = input.body;
-  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw badParam('body', 'must be a JSON object');
-  const o = b as Record<string, unknown>;
-  if (typeof o.target !== 'string' || o.target === '') throw badParam('target', 'is required');
-  if (o.target.length > 2048) throw badParam('target', 'must be at most 2048 characters');
-  const targetProblem = await checkTarget(o.target, input.allowPrivate);
-  if (targetProblem) throw badParam('target', targetProblem);
-  if (o.version !== 'v1') throw badParam('version', 'must be "v1"');
-  if (typeof o.event_type !== 'string' || !(o.event_type in EVENT_TYPE_SOURCES)) {
-    throw badParam('event_type', `must be one of ${Object.keys(EVENT_TYPE_SOURCES).join(', ')}`);
-  }
-  let eventNames: string[] = [];
-  if (o.event_names !== undefined && o.event_names !== null) {
-    if (!Array.isArray(o.event_names) || o.event_names.some((n) => typeof n !== 'string' || n === '')) {
-      throw badParam('event_names', 'must be a list of non-empty strings');
-    }
-    eventNames = [...new Set(o.event_names as string[])];
-    if (eventNames.length > 0 && EVENT_TYPE_SOURCES[o.event_type] !== 'tracking') {
-      throw badParam('event_names', 'only applies to TRACKING_EVENT subscriptions');
-    }
-    if (eventNames.length > 1000) throw badParam('event_names', 'must list at most 1000 names');
-  }
-  let secret: string;
-  let generated = false;
-  if (o.secret === undefined || o.secret === null || o.secret === '') {
-    secret = generateSecret();
-    generated = true;
-  } else if (typeof o.secret !== 'string') {
-    throw badParam('secret', 'must be a string');
-  } else {
-    secret = o.secret;
-    if (secret.length > 1024) throw badParam('secret', 'must be at most 1024 characters');
-    if (secret.startsWith('whsec_')) {
-      const raw = secret.slice('whsec_'.length);
-      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(raw) || Buffer.from(raw, 'base64').length < 16) {
-        throw badParam('secret', 'a whsec_ secret must carry at least 16 base64-encoded bytes');
-      }
-    } else if (secret.length < 8) {
-      throw badParam('secret', 'must be at least 8 characters');
-    }
-  }
-  return { target: o.target, secret, generated, eventType: o.event_type, eventNames };
-}
+/** The challenge a target must echo: random, so only a receiver that read it can answer. */
+export const newChallenge = (): string => crypto.randomBytes(24).toString('base64url');
 
 /** Highest stored seq: a new subscription delivers events accepted after its creation. */
 export async function currentMaxSeq(ch: ClickHouseClient): Promise<number> {
@@ -118,8 +89,8 @@ export async function insertSubscription(
   db: ControlDb,
   ch: ClickHouseClient,
   input: CreateInput,
-): Promise<{ row: SubscriptionRow; secret: string; generated: boolean }> {
-  const v = await validateCreate(input);
+): Promise<SubscriptionRow> {
+  const v = input.subscription;
   const row: SubscriptionRow = {
     id: `sub_${crypto.randomBytes(12).toString('hex')}`,
     bot_id: input.botId,
@@ -129,15 +100,21 @@ export async function insertSubscription(
     event_type: v.eventType,
     event_names: JSON.stringify(v.eventNames),
     version: 'v1',
-    status: 'ACTIVE',
+    // With the handshake, nothing is sent but challenges until the target echoes one; the
+    // cursor is still set now, so events accepted while pending are delivered once verified.
+    status: input.verifyTargets ? 'VERIFICATION_PENDING' : 'ACTIVE',
     created_at: new Date().toISOString(),
     deleted_at: null,
     cursor_seq: await currentMaxSeq(ch),
     failing_since: null,
     status_reason: '',
+    bot_version: v.botVersion,
+    challenge: input.verifyTargets ? newChallenge() : '',
+    challenge_attempts: 0,
+    challenge_next_at: Date.now(),
   };
   await db.insertInto('subscriptions').values(row).execute();
-  return { row, secret: v.secret, generated: v.generated };
+  return row;
 }
 
 export async function listSubscriptions(db: ControlDb, teamId: string, botId: string): Promise<SubscriptionRow[]> {

@@ -107,6 +107,8 @@ const BODY_KINDS: Record<string, { kind: FieldKind; enumValues?: readonly string
   event_type: { kind: 'enum', enumValues: ['TRACKING_EVENT', 'TRACKING_EVENTS', 'MESSAGE_EVENT', 'FLOW_EVENT'] },
   event_names: { kind: 'stringList' },
   version: { kind: 'enum', enumValues: ['v1'] },
+  // Subscriptions (CONTRACT-LIVE-API §6); '' = both versions.
+  bot_version: { kind: 'enum', enumValues: ['LIVE', 'DRAFT', ''] },
   message: { kind: 'freeString' },
 };
 

@@ -132,7 +132,13 @@ describe('address guard', () => {
     const rcv = await new Receiver().listen();
     receivers.push(rcv);
     const sender = new WebhookSender(false);
-    const res = await sender.send(`https://localhost:${rcv.port}/hook`, Buffer.from('k'), 'msg_x', '{}');
+    const res = await sender.send(
+      `https://localhost:${rcv.port}/hook`,
+      Buffer.from('k'),
+      'msg_x',
+      '{}',
+      'notification',
+    );
     await sender.close();
     assert.equal(res.ok, false);
     assert.match(res.error, /address guard/);
@@ -145,7 +151,7 @@ describe('address guard', () => {
     receivers.push(target, redirector);
     redirector.reply = () => ({ status: 307, headers: { location: target.url } });
     const sender = new WebhookSender(true);
-    const res = await sender.send(redirector.url, Buffer.from('k'), 'msg_y', '{}');
+    const res = await sender.send(redirector.url, Buffer.from('k'), 'msg_y', '{}', 'notification');
     await sender.close();
     assert.equal(res.ok, false);
     assert.equal(res.statusCode, 307);

@@ -6,12 +6,31 @@ export interface Received {
   at: number;
 }
 
-export type Reply = { status: number; headers?: Record<string, string> } | 'hang';
+export type Reply = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
 
-/** A real webhook receiver on 127.0.0.1: records every request, answers with `reply`. */
+/** The challenge's own text, as a target that owns the URL answers it (CONTRACT-LIVE-API §7). */
+export const echoChallenge = (r: Received): Reply => ({
+  status: 200,
+  headers: { 'content-type': 'text/plain' },
+  body: (JSON.parse(r.body) as { challenge: string }).challenge,
+});
+
+/**
+ * A real webhook receiver on 127.0.0.1: records every request, answers with `reply`.
+ * Requests are sorted by their X-Message-Type: `received` holds the notifications (events),
+ * `challenges` and `revocations` the handshake's; `all` every request in arrival order.
+ * By default it echoes challenges, as a subscriber following the docs does.
+ */
 export class Receiver {
+  readonly all: Received[] = [];
   readonly received: Received[] = [];
+  readonly challenges: Received[] = [];
+  readonly revocations: Received[] = [];
+  /** Answer to the n-th notification. */
   reply: (req: Received, n: number) => Reply = () => ({ status: 200 });
+  /** Answer to the n-th challenge (default: echo it). */
+  onChallenge: (req: Received, n: number) => Reply = echoChallenge;
+  onRevocation: (req: Received, n: number) => Reply = () => ({ status: 200 });
   private readonly server: http.Server;
   private readonly hanging = new Set<http.ServerResponse>();
   url = '';
@@ -25,14 +44,25 @@ export class Receiver {
       });
       req.on('end', () => {
         const r: Received = { headers: req.headers, body, at: Date.now() };
-        this.received.push(r);
-        const answer = this.reply(r, this.received.length);
+        this.all.push(r);
+        let answer: Reply;
+        const type = req.headers['x-message-type'];
+        if (type === 'webhook_callback_verification') {
+          this.challenges.push(r);
+          answer = this.onChallenge(r, this.challenges.length);
+        } else if (type === 'revocation') {
+          this.revocations.push(r);
+          answer = this.onRevocation(r, this.revocations.length);
+        } else {
+          this.received.push(r);
+          answer = this.reply(r, this.received.length);
+        }
         if (answer === 'hang') {
           this.hanging.add(res);
           return;
         }
         res.writeHead(answer.status, answer.headers ?? {});
-        res.end('ok');
+        res.end(answer.body ?? 'ok');
       });
     });
   }
@@ -48,13 +78,14 @@ export class Receiver {
     return Number(new URL(this.url).port);
   }
 
-  async waitFor(n: number, timeoutMs = 20_000): Promise<Received[]> {
+  /** Waits until `n` notifications arrived (challenges and revocations are not counted). */
+  async waitFor(n: number, timeoutMs = 20_000, list: Received[] = this.received): Promise<Received[]> {
     const deadline = Date.now() + timeoutMs;
-    while (this.received.length < n) {
-      if (Date.now() > deadline) throw new Error(`receiver got ${this.received.length} of ${n} requests`);
+    while (list.length < n) {
+      if (Date.now() > deadline) throw new Error(`receiver got ${list.length} of ${n} requests`);
       await new Promise((r) => setTimeout(r, 25));
     }
-    return this.received;
+    return list;
   }
 
   async close(): Promise<void> {

@@ -23,7 +23,9 @@ const list = async (query = '') => {
 };
 
 before(async () => {
-  srv = await startTestServer();
+  // Handshake off: these targets (example.com) must never be contacted, and no event is
+  // sent here; test/webhooks/handshake.test.ts covers the handshake.
+  srv = await startTestServer({ webhookVerifyTargets: false });
   token = await srv.token(TEAM);
   // An admin write claims no bot (CONTRACT §7): the operator's `bot create` did.
   await srv.services.bots.claim(BOT, TEAM);

@@ -8,6 +8,7 @@ import {
 import type { Handler } from '../context.ts';
 import { badParam, notFound } from '../errors.ts';
 import { parsePageSize } from '../page-tokens.ts';
+import { parseCreateSubscription } from '../subscription-body.ts';
 import { MAX_EVENT_NAME } from './events.ts';
 import { assertStorableText } from './well-formed.ts';
 
@@ -21,6 +22,7 @@ const subscriptionId = (params: Record<string, string>): string => {
 };
 
 export const subscriptionHandlers: Record<string, Handler> = {
+  // GET /v1/bots/{bot_id}/subscriptions
   Analytics_ListSubscriptions: async ({ params, query, principal, services }) => {
     const botId = params.bot_id as string;
     const scope = `subs:${botId}`;
@@ -44,6 +46,7 @@ export const subscriptionHandlers: Record<string, Handler> = {
     };
   },
 
+  // POST /v1/bots/{bot_id}/subscriptions
   Analytics_CreateSubscription: async ({ params, body, principal, services }) => {
     assertStorableText(body);
     // A filter name longer than any definition name could never match: refuse it like the
@@ -52,17 +55,21 @@ export const subscriptionHandlers: Record<string, Handler> = {
     if (Array.isArray(names) && names.some((n) => typeof n === 'string' && n.length > MAX_EVENT_NAME)) {
       throw badParam('event_names', `each name must be at most ${MAX_EVENT_NAME} characters`);
     }
-    const { row, secret, generated } = await insertSubscription(services.db, services.ch, {
+    const subscription = await parseCreateSubscription(body, services.config.webhookAllowPrivateTargets);
+    const row = await insertSubscription(services.db, services.ch, {
       teamId: principal.teamId,
       botId: params.bot_id as string,
-      body,
-      allowPrivate: services.config.webhookAllowPrivateTargets,
+      subscription,
+      verifyTargets: services.config.webhookVerifyTargets,
     });
+    // Answers at once: with the handshake on, the subscription is VERIFICATION_PENDING and the
+    // dispatcher sends the first challenge in the background (a slow target cannot stall this).
     services.dispatcher.add(row);
     // The generated secret is shown this once (our addition to the response schema).
-    return { subscription: toOut(row), ...(generated ? { secret } : {}) };
+    return { subscription: toOut(row), ...(subscription.generated ? { secret: subscription.secret } : {}) };
   },
 
+  // DELETE /v1/bots/{bot_id}/subscriptions/{subscription_id}
   Analytics_DeleteSubscription: async ({ params, principal, services }) => {
     const id = subscriptionId(params);
     const deleted = await deleteSubscription(services.db, principal.teamId, params.bot_id as string, id);
@@ -71,13 +78,14 @@ export const subscriptionHandlers: Record<string, Handler> = {
     return {};
   },
 
+  // GET /v1/bots/{bot_id}/subscriptions/{subscription_id}/deliveries
   Analytics_ListDeliveries: async ({ params, query, principal, services }) => {
     const id = subscriptionId(params);
     const sub = await findSubscription(services.db, principal.teamId, params.bot_id as string, id);
     if (!sub) throw notFound(`subscription "${id}"`);
     const pageSize = parsePageSize(query.page_size, 50, 500);
     const [attempts, pending] = await Promise.all([
-      services.deliveries.recentAttempts(id, pageSize),
+      services.deliveries.recentAttempts(id, sub.status, pageSize),
       services.deliveries.pendingCount(id),
     ]);
     return { subscription: toOut(sub), status_reason: sub.status_reason, pending_deliveries: pending, attempts };

@@ -49,6 +49,13 @@ export interface SubscriptionsTable {
   /** Epoch ms of the first failure since the last success. */
   failing_since: number | string | null;
   status_reason: string;
+  /** DRAFT | LIVE: only that version's events are delivered; '' = both. */
+  bot_version: string;
+  /** The challenge sent while VERIFICATION_PENDING ('' otherwise). */
+  challenge: string;
+  challenge_attempts: number;
+  /** Epoch ms of the next challenge attempt. */
+  challenge_next_at: number | string;
 }
 
 export interface WebhookDeliveriesTable {
@@ -73,6 +80,8 @@ export interface WebhookAttemptsTable {
   status_code: number;
   error: string;
   duration_ms: number;
+  /** notification | webhook_callback_verification | revocation. */
+  message_type: string;
 }
 
 export interface KeyValueTable {
