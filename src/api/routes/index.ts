@@ -12,6 +12,9 @@ import { teamUsageHandlers } from './team-usage.ts';
 //
 // issue 13 imports: funnels
 //
+
+import { funnelHandlers } from './funnels.ts';
+
 // issue 13 imports: conversation flow
 //
 // issue 13 imports: knowledge base
@@ -37,6 +40,7 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   //
   // issue 13: funnels
   //
+  ...funnelHandlers,
   // issue 13: conversation flow
   //
   // issue 13: knowledge base
