@@ -52,6 +52,11 @@ const EVENTS: RefEvent[] = [
   track('u5', 'buy', 1),
   track('u5', 'view', 2, { plan: 'b' }),
   track('u5', 'signup', 3),
+  // u6: two strict runs of depth 2; the earliest one (plan x) carries the breakdown.
+  track('u6', 'view', 10, { plan: 'x' }),
+  track('u6', 'signup', 11),
+  track('u6', 'view', 12, { plan: 'y' }),
+  track('u6', 'signup', 13),
 ];
 
 const step = (conv: string, id: string, min: number, channel = 'web', extra: Partial<RefEvent> = {}): RefEvent => ({
@@ -130,12 +135,12 @@ const VSB = [
 ];
 
 describe('events funnel', () => {
-  test('sequential: u1 reaches 3, u5 2, u2 and u3 1 (u3 by ingest order), u4 none (view out of range)', async () => {
-    assert.deepEqual(table(await funnel('events', { ...RANGE, steps: VSB })), [['', 4, 2, 1]]);
+  test('sequential: u1 reaches 3, u5 and u6 2, u2 and u3 1 (u3 by ingest order), u4 none (view out of range)', async () => {
+    assert.deepEqual(table(await funnel('events', { ...RANGE, steps: VSB })), [['', 5, 3, 1]]);
   });
 
   test('strict: consecutive events only', async () => {
-    assert.deepEqual(table(await funnel('events', { ...RANGE, steps: VSB, order_type: 'strict' })), [['', 4, 2, 0]]);
+    assert.deepEqual(table(await funnel('events', { ...RANGE, steps: VSB, order_type: 'strict' })), [['', 5, 3, 0]]);
   });
 
   test('steps by ascending order, ties in the order given; values echo order and event_id', async () => {
@@ -164,15 +169,15 @@ describe('events funnel', () => {
       { order: 1, event_id: 'view' },
       { order: 2, event_id: id },
     ];
-    assert.deepEqual(table(await funnel('events', { ...RANGE, steps })), [['', 4, 3]]);
+    assert.deepEqual(table(await funnel('events', { ...RANGE, steps })), [['', 5, 3]]);
     assert.deepEqual(table(await funnel('events', { ...RANGE, steps: [...VSB, { order: 4, event_id: 'nope' }] })), [
-      ['', 4, 2, 1, 0],
+      ['', 5, 3, 1, 0],
     ]);
     const twice = [
       { order: 1, event_id: 'view' },
       { order: 1, event_id: 'view' },
     ];
-    assert.deepEqual(table(await funnel('events', { ...RANGE, steps: twice })), [['', 4, 2]]);
+    assert.deepEqual(table(await funnel('events', { ...RANGE, steps: twice })), [['', 5, 3]]);
   });
 
   test('breakdown: sequential reads the first step-1 event; strict the deepest, earliest run', async () => {
@@ -182,6 +187,7 @@ describe('events funnel', () => {
       ['a', 1, 1, 0],
       ['free', 1, 0, 0],
       ['pro', 1, 1, 1],
+      ['x', 1, 1, 0],
     ]);
     const strict = await funnel('events', { ...RANGE, steps: VSB, breakdown_property: 'plan', order_type: 'strict' });
     assert.deepEqual(table(strict), [
@@ -189,6 +195,7 @@ describe('events funnel', () => {
       ['b', 1, 1, 0],
       ['free', 1, 0, 0],
       ['pro', 1, 1, 0],
+      ['x', 1, 1, 0],
     ]);
   });
 
