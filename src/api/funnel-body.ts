@@ -7,7 +7,7 @@
 import { type AttributeFilter, EVENT_FIELD_COLUMNS, isEventFieldKey } from '../analytics/attribute-filters.ts';
 import { type FunnelOrderType, type FunnelRequest, type FunnelStep, flowFieldColumn } from '../analytics/funnels.ts';
 import { MAX_FUNNEL_STEPS } from '../analytics/funnels-sql.ts';
-import { parseTimeRange } from '../analytics/time-range.ts';
+import { parseTimeRange, parseTimezone } from '../analytics/time-range.ts';
 import { ATTRIBUTE_KEY_MAX_CHARS, FIELD_MAX_CHARS } from '../ingest/limits.ts';
 import { badField, ServiceError } from './errors.ts';
 import { filtersField } from './filter-body.ts';
@@ -37,7 +37,10 @@ function optionalText(o: Record<string, unknown>, field: string): string | undef
 function rangeField(o: Record<string, unknown>, query: Query) {
   const start = optionalText(o, 'start_time');
   const end = optionalText(o, 'end_time');
-  const tz = optionalText(o, 'timezone') ?? textParam(query.timezone);
+  // The query parameter is checked even when the body's field wins: a bad value is a 400.
+  const queryTz = textParam(query.timezone);
+  if (queryTz !== undefined) parseTimezone({ timezone: queryTz });
+  const tz = optionalText(o, 'timezone') ?? queryTz;
   try {
     return parseTimeRange({ start_time: start, end_time: end, timezone: tz });
   } catch (e) {

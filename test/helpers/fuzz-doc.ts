@@ -104,6 +104,14 @@ const BODY_KINDS: Record<string, { kind: FieldKind; enumValues?: readonly string
   event_names: { kind: 'stringList' },
   version: { kind: 'enum', enumValues: ['v1'] },
   message: { kind: 'freeString' },
+  // Funnels (CONTRACT-LIVE-API §3).
+  start_time: { kind: 'rangeTime' },
+  end_time: { kind: 'rangeTime' },
+  timezone: { kind: 'timezone' },
+  steps: { kind: 'funnelSteps' },
+  order_type: { kind: 'enum', enumValues: ['sequential', 'strict'] },
+  breakdown_property: { kind: 'breakdown' },
+  properties: { kind: 'filterList' },
 };
 
 // Fields the operation cannot work without even where the seed's schema lists no `required`.
@@ -149,6 +157,11 @@ export const EVENT_FIELDS: Record<string, FuzzField[]> = {
   kb_query: [{ name: 'answered', required: true, kind: 'bool' }],
 };
 
+function schemaEnum(prop: unknown): string[] | undefined {
+  const e = (prop as { enum?: unknown } | undefined)?.enum;
+  return Array.isArray(e) && e.every((x) => typeof x === 'string') ? e : undefined;
+}
+
 export function fuzzOperations(doc: OpenApiDocument): FuzzOperation[] {
   return listRoutes(doc).map((r) => {
     const params: FuzzParam[] = r.parameters
@@ -172,7 +185,10 @@ export function fuzzOperations(doc: OpenApiDocument): FuzzOperation[] {
         name,
         required: required.has(name) || REQUIRED_BODY.has(name),
         kind: BODY_KINDS[name]?.kind ?? 'freeString',
-        ...(BODY_KINDS[name]?.enumValues ? { enumValues: BODY_KINDS[name].enumValues } : {}),
+        // The document's own enum first (funnels' version is DRAFT/LIVE, a subscription's v1).
+        ...((schemaEnum(props[name]) ?? BODY_KINDS[name]?.enumValues)
+          ? { enumValues: schemaEnum(props[name]) ?? BODY_KINDS[name]?.enumValues }
+          : {}),
       }));
     }
     return op;

@@ -288,7 +288,13 @@ export type FieldKind =
   | 'duration' // number >= 0, bounded
   | 'bool'
   | 'attributes'
-  | 'intent'; // string or null, capped
+  | 'intent' // string or null, capped
+  // Funnel bodies (CONTRACT-LIVE-API §3):
+  | 'rangeTime' // start_time / end_time: RFC 3339 or a date
+  | 'timezone' // optional IANA name
+  | 'breakdown' // optional key; "" = none
+  | 'funnelSteps' // 1–20 {order, event_id, properties?}
+  | 'filterList'; // optional list of Filter
 
 export interface JsonBad {
   label: string;
@@ -342,6 +348,8 @@ function jsonExpect(kind: FieldKind, label: string, value: unknown, required: bo
     if (value.length > 4096) return 'reject';
     if (value === '') return kind === 'string' || kind === 'identifier' || required ? 'reject' : 'either';
     if (kind === 'string' || kind === 'optString' || kind === 'intent' || kind === 'secret') return 'either';
+    // A random text may happen to be a valid date, zone or key: judged by the service alone.
+    if (kind === 'rangeTime' || kind === 'timezone' || kind === 'breakdown') return 'either';
     return 'reject';
   }
   // A JSON number/boolean/array/object where text is expected is a type error, not text.
@@ -351,11 +359,34 @@ function jsonExpect(kind: FieldKind, label: string, value: unknown, required: bo
   if (kind === 'duration') return typeof value === 'number' && value >= 0 && value <= 86_400 ? 'either' : 'reject';
   if (kind === 'attributes' && label === 'empty object') return 'either';
   if (kind === 'stringList' && label === 'empty array') return 'either';
+  if (kind === 'filterList' && label === 'empty array') return 'either';
   return 'reject';
 }
 
 function specificJson(kind: FieldKind): JsonBad[] {
   switch (kind) {
+    case 'funnelSteps':
+      return [
+        { label: 'step without event_id', value: [{ order: 1 }] },
+        { label: 'step without order', value: [{ event_id: 'a' }] },
+        { label: 'order as text', value: [{ order: '1', event_id: 'a' }] },
+        { label: 'fractional order', value: [{ order: 1.5, event_id: 'a' }] },
+        { label: 'empty event_id', value: [{ order: 1, event_id: '' }] },
+        { label: 'huge event_id', value: [{ order: 1, event_id: HUGE }] },
+        { label: 'step not object', value: ['a'] },
+        { label: '21 steps', value: Array.from({ length: 21 }, (_, i) => ({ order: i, event_id: 'a' })) },
+        { label: 'bad step filter', value: [{ order: 1, event_id: 'a', properties: [{ key: 'k', operator: 'is' }] }] },
+      ].map((b) => ({ ...b, expect: 'reject' as const }));
+    case 'filterList':
+      return [
+        { label: 'unknown operator', value: [{ key: 'channel_type', operator: 'like', value: ['a'] }] },
+        { label: 'unknown type', value: [{ key: 'channel_type', operator: 'eq', type: 'date', value: ['a'] }] },
+        { label: 'empty value', value: [{ key: 'channel_type', operator: 'eq', value: [] }] },
+        { label: 'empty key', value: [{ key: '', operator: 'is_set' }] },
+        { label: 'unknown $ key', value: [{ key: '$nope', operator: 'is_set' }] },
+        { label: 'value not strings', value: [{ key: 'channel_type', operator: 'eq', value: [1] }] },
+        { label: '21 filters', value: Array.from({ length: 21 }, () => ({ key: 'channel_type', operator: 'is_set' })) },
+      ].map((b) => ({ ...b, expect: 'reject' as const }));
     case 'url':
       return [
         'ftp://127.0.0.1/hook',
