@@ -8,13 +8,19 @@
  */
 import { DROPOFF } from '../src/analytics/flows-sql.ts';
 import { FLOW_BENCH_CASES, type FlowBenchInput } from './flows-queries.ts';
+import { FUNNEL_BENCH_CASES, type FunnelBenchInput } from './funnel-queries.ts';
 import { pgQuery } from './query-pg.ts';
 import { type TeamBenchContext, teamUsageBenchCases } from './team-usage-queries.ts';
 
-export type Family = 'bot analytics' | 'flows' | 'team usage';
+export type Family = 'bot analytics' | 'flows' | 'team usage' | 'funnels';
 
 /** Targets of the issues, HTTP p95 in ms (issue 3: bot analytics; 4: flows; 6: team usage). */
-export const TARGET_P95_MS: Record<Family, number> = { 'bot analytics': 50, flows: 100, 'team usage': 100 };
+export const TARGET_P95_MS: Record<Family, number> = {
+  'bot analytics': 50,
+  flows: 100,
+  'team usage': 100,
+  funnels: 100,
+};
 
 /** Days of the team-usage range (issue 6 target: 90 days, the 20-bot team). */
 export const TEAM_DAYS = 90;
@@ -32,6 +38,8 @@ export interface BenchCtx {
   nowMs: number;
   /** The bot's most frequent path (up to 5 steps) and the step the step endpoints ask about. */
   flow: { path: string[]; step: string };
+  /** Funnels: the bot's tracking-event names in range (most frequent first) and an attribute key of the first. */
+  tracking: { names: string[]; key: string };
 }
 
 export interface PgText {
@@ -43,7 +51,8 @@ export interface Entry {
   family: Family;
   operationId: string;
   label: string;
-  request(c: BenchCtx): { path: string; query: URLSearchParams };
+  /** The request; with `body` it is a POST of that JSON. */
+  request(c: BenchCtx): { path: string; query: URLSearchParams; body?: unknown };
   pg?(c: BenchCtx): PgText;
   /** ClickHouse SQL text the case expects the request to run (undefined = not checked). */
   sql?(c: BenchCtx): string;
@@ -154,7 +163,29 @@ const TEAM_USAGE: Entry[] = teamUsageBenchCases.map((tc) => ({
   sql: (c) => tc.clickhouse(teamCtx(c)).query,
 }));
 
-export const ENTRIES: Entry[] = [...BOT_ANALYTICS, ...FLOWS, ...TEAM_USAGE];
+const funnelInput = (c: BenchCtx): FunnelBenchInput => ({
+  team: c.team,
+  bot: c.bot,
+  startMs: c.startMs,
+  endMs: c.endMs,
+  names: c.tracking.names,
+  key: c.tracking.key,
+  path: c.flow.path.length > 0 ? c.flow.path : [c.flow.step],
+});
+
+const FUNNELS: Entry[] = FUNNEL_BENCH_CASES.map((fc) => ({
+  family: 'funnels',
+  operationId: fc.operationId,
+  label: fc.name,
+  request: (c) => ({ path: fc.path(funnelInput(c)), query: new URLSearchParams(), body: fc.body(funnelInput(c)) }),
+  pg: (c) => {
+    const q = fc.postgres(funnelInput(c));
+    return { text: q.sql, values: q.params };
+  },
+  sql: (c) => fc.clickhouse(funnelInput(c)).sql,
+}));
+
+export const ENTRIES: Entry[] = [...BOT_ANALYTICS, ...FLOWS, ...TEAM_USAGE, ...FUNNELS];
 
 /**
  * The bot's most frequent path, found through the API itself: from the first steps, follow

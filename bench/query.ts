@@ -2,7 +2,8 @@
  * Query benchmark (issues 3, 4, 6): loads N demo events once into .bench-data/query-<N>/, then
  * per endpoint variant measures p50/p95 end to end over HTTP for a realistic mix (bot
  * analytics and flows: 30-day range, 1d buckets, with/without filters and group_by; team
- * usage: 90 days over the whole 20-bot team), beside the raw engine time of the very same SQL
+ * usage: 90 days over the whole 20-bot team; funnels: POST bodies of 3 and 5 steps over 30 days,
+ * with and without a breakdown), beside the raw engine time of the very same SQL
  * (recorded from the server's ClickHouse client and replayed without HTTP) and a PostgreSQL 15
  * baseline. Results are written as markdown to stdout (paste into docs/benchmarks.md, section
  * "Query").
@@ -88,6 +89,27 @@ function recordingClient(inner: ClickHouseClient, sink: { on: boolean; list: Rec
   });
 }
 
+/** Funnels: the bot's tracking-event names in range, most frequent first, and an attribute key of the first. */
+async function trackingNames(
+  ch: ClickHouseClient,
+  bot: string,
+  startMs: number,
+  endMs: number,
+): Promise<BenchCtx['tracking']> {
+  const rows = await (
+    await ch.query({
+      query: `SELECT toString(event_name) AS name, any(JSONExtractKeys(attributes)[1]) AS key
+              FROM events
+              WHERE bot_id = {bot:String} AND version = 'LIVE' AND type = 'tracking'
+                AND ts >= fromUnixTimestamp64Milli({s:Int64}) AND ts < fromUnixTimestamp64Milli({e:Int64})
+              GROUP BY name ORDER BY count() DESC, name LIMIT 5`,
+      query_params: { bot, s: startMs, e: endMs },
+      format: 'JSONEachRow',
+    })
+  ).json<{ name: string; key: string }>();
+  return { names: rows.length > 0 ? rows.map((r) => r.name) : ['none'], key: rows[0]?.key || 'plan' };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dataDir = path.resolve('.bench-data', `query-${args.events}`);
@@ -157,8 +179,14 @@ async function main(): Promise<void> {
   // Bot analytics and flows: 30-day range ending at the last full UTC day of the data.
   const endMs = Math.floor(loaded.nowMs / 86_400_000) * 86_400_000;
   const startMs = endMs - 30 * 86_400_000;
-  const get = async (team: string, url: string): Promise<Response> =>
-    fetch(`${base}${url}`, { headers: { authorization: `Bearer ${tokens.get(team)}` } });
+  const get = async (team: string, url: string, body?: unknown): Promise<Response> =>
+    fetch(`${base}${url}`, {
+      headers: {
+        authorization: `Bearer ${tokens.get(team)}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) }),
+    });
 
   // Per bot: its request context, with its most frequent flow path found through the API.
   const contexts: BenchCtx[] = [];
@@ -171,7 +199,12 @@ async function main(): Promise<void> {
       return (await res.json()) as { nodes: { id: string; occurrences: number }[] };
     });
     const ctx = { team: b.team_id, bot: b.bot_id, channel: b.ch, language: b.lang, startMs, endMs };
-    contexts.push({ ...ctx, nowMs: loaded.nowMs, flow });
+    contexts.push({
+      ...ctx,
+      nowMs: loaded.nowMs,
+      flow,
+      tracking: await trackingNames(services.ch, b.bot_id, startMs, endMs),
+    });
   }
   log(`flow paths: ${contexts.map((c) => `${c.bot}: ${c.flow.path.join(' > ')} (step ${c.flow.step})`).join('; ')}`);
 
@@ -197,7 +230,7 @@ async function main(): Promise<void> {
       sink.list = [];
       sink.on = true;
       const t0 = performance.now();
-      const res = await get(c.team, `${req.path}?${req.query}`);
+      const res = await get(c.team, `${req.path}?${req.query}`, req.body);
       const body = await res.text();
       const t1 = performance.now();
       sink.on = false;
@@ -253,7 +286,7 @@ async function main(): Promise<void> {
       `### ${loaded.events.toLocaleString('en-US')} events, ${args.bots} bots, ${args.days} days (${new Date().toISOString().slice(0, 10)})`,
       '',
       `Machine: ${machine}. Engine: chDB in-process (@clickhouse/client over chdb). Baseline: PostgreSQL 15 on 127.0.0.1.`,
-      `Range: bot analytics and flows ${iso(startMs)} → ${iso(endMs)} (30 days), UTC, LIVE; team usage ${TEAM_DAYS} days up to the next UTC midnight, whole team. ${args.iterations} requests per variant after 2 warm-ups, round-robin over bots. Times in ms; ratios at p50; "met" = HTTP p95 within the family's target.`,
+      `Range: bot analytics, flows and funnels ${iso(startMs)} → ${iso(endMs)} (30 days), UTC, LIVE; team usage ${TEAM_DAYS} days up to the next UTC midnight, whole team. ${args.iterations} requests per variant after 2 warm-ups, round-robin over bots. Times in ms; ratios at p50; "met" = HTTP p95 within the family's target.`,
       '',
       ...lines,
       '',
