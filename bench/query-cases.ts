@@ -11,10 +11,11 @@ import { kbTagsSql, kbUsageSql } from '../src/analytics/knowledge-base.ts';
 import type { BotScope } from '../src/analytics/query.ts';
 import { BOT_BUCKETS, parseTimeRange } from '../src/analytics/time-range.ts';
 import { FLOW_BENCH_CASES, type FlowBenchInput } from './flows-queries.ts';
+import { FUNNEL_BENCH_CASES, type FunnelBenchInput } from './funnel-queries.ts';
 import { pgQuery } from './query-pg.ts';
 import { type TeamBenchContext, teamUsageBenchCases } from './team-usage-queries.ts';
 
-export type Family = 'bot analytics' | 'flows' | 'team usage' | 'events';
+export type Family = 'bot analytics' | 'flows' | 'team usage' | 'events' | 'funnels';
 
 /**
  * Targets of the issues, HTTP p95 in ms (issue 3: bot analytics; 4: flows; 6: team usage).
@@ -25,6 +26,7 @@ export const TARGET_P95_MS: Record<Family, number> = {
   flows: 100,
   'team usage': 100,
   events: 100,
+  funnels: 100,
 };
 
 /** Days of the team-usage range (issue 6 target: 90 days, the 20-bot team). */
@@ -43,6 +45,8 @@ export interface BenchCtx {
   nowMs: number;
   /** The bot's most frequent path (up to 5 steps) and the step the step endpoints ask about. */
   flow: { path: string[]; step: string };
+  /** Funnels: the bot's tracking-event names in range (most frequent first) and an attribute key of the first. */
+  tracking: { names: string[]; key: string };
 }
 
 export interface PgText {
@@ -259,7 +263,29 @@ const EVENTS: Entry[] = [
   },
 ];
 
-export const ENTRIES: Entry[] = [...BOT_ANALYTICS, ...FLOWS, ...TEAM_USAGE, ...KNOWLEDGE_BASE, ...EVENTS];
+const funnelInput = (c: BenchCtx): FunnelBenchInput => ({
+  team: c.team,
+  bot: c.bot,
+  startMs: c.startMs,
+  endMs: c.endMs,
+  names: c.tracking.names,
+  key: c.tracking.key,
+  path: c.flow.path.length > 0 ? c.flow.path : [c.flow.step],
+});
+
+const FUNNELS: Entry[] = FUNNEL_BENCH_CASES.map((fc) => ({
+  family: 'funnels',
+  operationId: fc.operationId,
+  label: fc.name,
+  request: (c) => ({ path: fc.path(funnelInput(c)), query: new URLSearchParams(), body: fc.body(funnelInput(c)) }),
+  pg: (c) => {
+    const q = fc.postgres(funnelInput(c));
+    return { text: q.sql, values: q.params };
+  },
+  sql: (c) => fc.clickhouse(funnelInput(c)).sql,
+}));
+
+export const ENTRIES: Entry[] = [...BOT_ANALYTICS, ...FLOWS, ...TEAM_USAGE, ...KNOWLEDGE_BASE, ...EVENTS, ...FUNNELS];
 
 /**
  * The bot's most frequent path, found through the API itself: from the first steps, follow

@@ -7,8 +7,11 @@ import type pg from 'pg';
 import type { ClickHouseClient } from '../src/store/clickhouse/client.ts';
 
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
-/** Also the table of the flows / team-usage baselines (bench/flows-queries.ts, bench/team-usage-queries.ts). */
-export const TABLE = 'bench_query_events';
+/**
+ * Also the table of the flows / team-usage / funnel baselines. BENCH_PG_TABLE names another
+ * one, so a small trial run does not replace the big run's copy in the same database.
+ */
+export const TABLE = process.env.BENCH_PG_TABLE ?? 'bench_query_events';
 
 const COLUMNS = [
   ['team_id', 'text'],
@@ -32,6 +35,9 @@ const COLUMNS = [
   ['campaign_source', 'text'],
   ['duration_seconds', 'double precision'],
   ['answered', 'smallint'],
+  // Funnels: tracking events by name, attributes for the breakdown.
+  ['event_name', 'text'],
+  ['attributes', 'jsonb'],
 ] as const;
 
 /** Rows of the baseline table; -1 when it is missing or lacks a column (made by an older bench: reload). */
@@ -54,7 +60,8 @@ export async function loadPostgres(client: pg.Client, ch: ClickHouseClient, log:
     const rs = await ch.query({
       query: `SELECT team_id, bot_id, version, type, toUnixTimestamp64Milli(ts) AS ts, seq, user_id, conversation_id,
                 channel_type, language, direction, kind, intent, has_intent,
-                step_id, step_type, campaign_id, campaign_source, duration_seconds, answered
+                step_id, step_type, campaign_id, campaign_source, duration_seconds, answered,
+                toString(event_name) AS event_name, attributes
               FROM events WHERE seq > {after:UInt64} ORDER BY seq LIMIT {page:UInt32}`,
       query_params: { after: lastSeq, page },
       format: 'JSONCompactEachRow',
@@ -65,6 +72,7 @@ export async function loadPostgres(client: pg.Client, ch: ClickHouseClient, log:
       rows.map((r) => {
         const v = r[i];
         if (type === 'timestamptz') return new Date(Number(v)).toISOString();
+        if (type === 'jsonb') return v === '' ? null : v;
         return type === 'boolean' ? Number(v) === 1 : v;
       }),
     );

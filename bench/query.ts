@@ -3,7 +3,8 @@
  * per endpoint variant measures p50/p95 end to end over HTTP for a realistic mix (bot
  * analytics and flows: 30-day range, 1d buckets, with/without filters and group_by; team
  * usage: 90 days over the whole 20-bot team; tracking-event streams and attribute values of
- * issue 13: first pages of 100 over 30 days), beside the raw engine time of the very same SQL
+ * issue 13: first pages of 100 over 30 days; funnels: POST bodies of 3 and 5 steps over 30 days,
+ * with and without a breakdown), beside the raw engine time of the very same SQL
  * (recorded from the server's ClickHouse client and replayed without HTTP) and a PostgreSQL 15
  * baseline. Results are written as markdown to stdout (paste into docs/benchmarks.md, section
  * "Query").
@@ -87,6 +88,27 @@ function recordingClient(inner: ClickHouseClient, sink: { on: boolean; list: Rec
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
+}
+
+/** Funnels: the bot's tracking-event names in range, most frequent first, and an attribute key of the first. */
+async function trackingNames(
+  ch: ClickHouseClient,
+  bot: string,
+  startMs: number,
+  endMs: number,
+): Promise<BenchCtx['tracking']> {
+  const rows = await (
+    await ch.query({
+      query: `SELECT toString(event_name) AS name, any(JSONExtractKeys(attributes)[1]) AS key
+              FROM events
+              WHERE bot_id = {bot:String} AND version = 'LIVE' AND type = 'tracking'
+                AND ts >= fromUnixTimestamp64Milli({s:Int64}) AND ts < fromUnixTimestamp64Milli({e:Int64})
+              GROUP BY name ORDER BY count() DESC, name LIMIT 5`,
+      query_params: { bot, s: startMs, e: endMs },
+      format: 'JSONEachRow',
+    })
+  ).json<{ name: string; key: string }>();
+  return { names: rows.length > 0 ? rows.map((r) => r.name) : ['none'], key: rows[0]?.key || 'plan' };
 }
 
 async function main(): Promise<void> {
@@ -178,7 +200,12 @@ async function main(): Promise<void> {
       return (await res.json()) as { nodes: { id: string; occurrences: number }[] };
     });
     const ctx = { team: b.team_id, bot: b.bot_id, channel: b.ch, language: b.lang, startMs, endMs };
-    contexts.push({ ...ctx, nowMs: loaded.nowMs, flow });
+    contexts.push({
+      ...ctx,
+      nowMs: loaded.nowMs,
+      flow,
+      tracking: await trackingNames(services.ch, b.bot_id, startMs, endMs),
+    });
   }
   log(`flow paths: ${contexts.map((c) => `${c.bot}: ${c.flow.path.join(' > ')} (step ${c.flow.step})`).join('; ')}`);
 
@@ -260,7 +287,7 @@ async function main(): Promise<void> {
       `### ${loaded.events.toLocaleString('en-US')} events, ${args.bots} bots, ${args.days} days (${new Date().toISOString().slice(0, 10)})`,
       '',
       `Machine: ${machine}. Engine: chDB in-process (@clickhouse/client over chdb). Baseline: PostgreSQL 15 on 127.0.0.1.`,
-      `Range: bot analytics and flows ${iso(startMs)} → ${iso(endMs)} (30 days), UTC, LIVE; team usage ${TEAM_DAYS} days up to the next UTC midnight, whole team. ${args.iterations} requests per variant after 2 warm-ups, round-robin over bots. Times in ms; ratios at p50; "met" = HTTP p95 within the family's target.`,
+      `Range: bot analytics, flows and funnels ${iso(startMs)} → ${iso(endMs)} (30 days), UTC, LIVE; team usage ${TEAM_DAYS} days up to the next UTC midnight, whole team. ${args.iterations} requests per variant after 2 warm-ups, round-robin over bots. Times in ms; ratios at p50; "met" = HTTP p95 within the family's target.`,
       '',
       ...lines,
       '',

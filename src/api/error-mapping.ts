@@ -13,6 +13,19 @@ interface FastifyLikeError {
 // ClickHouse error codes that mean "the query ran out of time".
 const CLICKHOUSE_TIMEOUT = /TIMEOUT_EXCEEDED|Timeout exceeded|code: 159\b/i;
 
+/**
+ * A JSON pointer as a field name clients read: `/steps/1/event_id` → `steps[1].event_id`
+ * (the names body parsers use too, e.g. src/api/funnel-body.ts).
+ */
+function fieldName(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(part) ? `[${part}]` : out === '' ? part : `.${part}`;
+  }
+  return out;
+}
+
 /** Maps anything thrown in a request to the contract's envelope (CONTRACT §3). */
 export function mapError(err: unknown): ApiError {
   if (err instanceof ServiceError) return ApiError.from(err);
@@ -20,8 +33,13 @@ export function mapError(err: unknown): ApiError {
   if (e.validation && e.validation.length > 0) {
     const first = e.validation[0] ?? {};
     const missing = first.params?.missingProperty;
-    const fromPath = (first.instancePath ?? '').replace(/^\//, '').split('/')[0];
-    const name = typeof missing === 'string' ? missing : fromPath || e.validationContext || 'request';
+    const fromPath = fieldName(first.instancePath ?? '');
+    const name =
+      typeof missing === 'string'
+        ? fromPath
+          ? `${fromPath}.${missing}`
+          : missing
+        : fromPath || e.validationContext || 'request';
     const where = e.validationContext === 'body' ? 'body field' : 'parameter';
     const reason = typeof missing === 'string' ? 'is required' : (first.message ?? 'is invalid');
     return new ApiError(GrpcCode.INVALID_ARGUMENT, `invalid ${where} "${name}": ${reason}`, {

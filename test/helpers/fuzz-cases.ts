@@ -45,9 +45,22 @@ export function validParam(p: FuzzParam, seed: SeededTeam): string | undefined {
 }
 
 /** A valid value for a JSON body field; `string` fields get a fresh name so creates never collide. */
-function validField(f: FuzzField): unknown {
+function validField(f: FuzzField, seed: SeededTeam): unknown {
   if (f.valid !== undefined) return f.valid;
   switch (f.kind) {
+    case 'rangeTime':
+      return f.name === 'end_time' ? seed.end : seed.start;
+    case 'timezone':
+      return 'UTC';
+    case 'breakdown':
+      return '';
+    case 'funnelSteps':
+      return [
+        { order: 1, event_id: seed.step },
+        { order: 2, event_id: 'signup' },
+      ];
+    case 'filterList':
+      return [];
     case 'string':
       return next('fuzz');
     case 'optString':
@@ -101,7 +114,7 @@ export function validRequest(op: FuzzOperation, seed: SeededTeam, overrides: Rec
     req.body = JSON.stringify([validEvent('message', seed)]);
     req.contentType = 'application/json';
   } else if (op.body) {
-    req.body = JSON.stringify(Object.fromEntries(op.body.map((f) => [f.name, validField(f)])));
+    req.body = JSON.stringify(Object.fromEntries(op.body.map((f) => [f.name, validField(f, seed)])));
     req.contentType = 'application/json';
   }
   return req;

@@ -110,6 +110,14 @@ const BODY_KINDS: Record<string, { kind: FieldKind; enumValues?: readonly string
   // Subscriptions (CONTRACT-LIVE-API §6); '' = both versions.
   bot_version: { kind: 'enum', enumValues: ['LIVE', 'DRAFT', ''] },
   message: { kind: 'freeString' },
+  // Funnels (CONTRACT-LIVE-API §3).
+  start_time: { kind: 'rangeTime' },
+  end_time: { kind: 'rangeTime' },
+  timezone: { kind: 'timezone' },
+  steps: { kind: 'funnelSteps' },
+  order_type: { kind: 'enum', enumValues: ['sequential', 'strict'] },
+  breakdown_property: { kind: 'breakdown' },
+  properties: { kind: 'filterList' },
 };
 
 type BodyField = Omit<FuzzField, 'name'>;
@@ -185,6 +193,11 @@ export const EVENT_FIELDS: Record<string, FuzzField[]> = {
   ],
 };
 
+function schemaEnum(prop: unknown): string[] | undefined {
+  const e = (prop as { enum?: unknown } | undefined)?.enum;
+  return Array.isArray(e) && e.every((x) => typeof x === 'string') ? e : undefined;
+}
+
 export function fuzzOperations(doc: OpenApiDocument): FuzzOperation[] {
   return listRoutes(doc).map((r) => {
     const params: FuzzParam[] = r.parameters
@@ -207,14 +220,15 @@ export function fuzzOperations(doc: OpenApiDocument): FuzzOperation[] {
       const own = OPERATION_BODIES[op.operationId];
       op.body = Object.keys(props).map((name) => {
         const field = own?.[name];
-        return field
-          ? { name, ...field }
-          : {
-              name,
-              required: required.has(name) || REQUIRED_BODY.has(name),
-              kind: BODY_KINDS[name]?.kind ?? 'freeString',
-              ...(BODY_KINDS[name]?.enumValues ? { enumValues: BODY_KINDS[name].enumValues } : {}),
-            };
+        if (field) return { name, ...field };
+        // The document's own enum first (funnels' version is DRAFT/LIVE, a subscription's v1).
+        const enumValues = schemaEnum(props[name]) ?? BODY_KINDS[name]?.enumValues;
+        return {
+          name,
+          required: required.has(name) || REQUIRED_BODY.has(name),
+          kind: BODY_KINDS[name]?.kind ?? 'freeString',
+          ...(enumValues ? { enumValues } : {}),
+        };
       });
     }
     return op;

@@ -289,8 +289,12 @@ export type FieldKind =
   | 'bool'
   | 'attributes'
   | 'intent' // string or null, capped
-  | 'rangeTime' // start_time/end_time in a body: RFC 3339 or a date
+  // Live-API bodies (CONTRACT-LIVE-API §2, §3):
+  | 'rangeTime' // start_time / end_time in a body: RFC 3339 or a date
   | 'pageSize' // integer >= 0 (above the maximum is coerced)
+  | 'timezone' // optional IANA name
+  | 'breakdown' // optional key; "" = none
+  | 'funnelSteps' // 1–20 {order, event_id, properties?}
   | 'filterList'; // optional list of Filter (CONTRACT-LIVE-API "Shared types")
 
 export interface JsonBad {
@@ -345,6 +349,8 @@ function jsonExpect(kind: FieldKind, label: string, value: unknown, required: bo
     if (value.length > 4096) return 'reject';
     if (value === '') return kind === 'string' || kind === 'identifier' || required ? 'reject' : 'either';
     if (kind === 'string' || kind === 'optString' || kind === 'intent' || kind === 'secret') return 'either';
+    // A random text may happen to be a valid zone or key: judged by the service alone.
+    if (kind === 'timezone' || kind === 'breakdown') return 'either';
     return 'reject';
   }
   // A JSON number/boolean/array/object where text is expected is a type error, not text.
@@ -362,6 +368,18 @@ function jsonExpect(kind: FieldKind, label: string, value: unknown, required: bo
 
 function specificJson(kind: FieldKind): JsonBad[] {
   switch (kind) {
+    case 'funnelSteps':
+      return [
+        { label: 'step without event_id', value: [{ order: 1 }] },
+        { label: 'step without order', value: [{ event_id: 'a' }] },
+        { label: 'order as text', value: [{ order: '1', event_id: 'a' }] },
+        { label: 'fractional order', value: [{ order: 1.5, event_id: 'a' }] },
+        { label: 'empty event_id', value: [{ order: 1, event_id: '' }] },
+        { label: 'huge event_id', value: [{ order: 1, event_id: HUGE }] },
+        { label: 'step not object', value: ['a'] },
+        { label: '21 steps', value: Array.from({ length: 21 }, (_, i) => ({ order: i, event_id: 'a' })) },
+        { label: 'bad step filter', value: [{ order: 1, event_id: 'a', properties: [{ key: 'k', operator: 'is' }] }] },
+      ].map((b) => ({ ...b, expect: 'reject' as const }));
     case 'url':
       return [
         'ftp://127.0.0.1/hook',

@@ -13,6 +13,9 @@ import { eventStreamHandlers } from './event-streams.ts';
 
 // issue 13 imports: funnels
 //
+
+import { funnelHandlers } from './funnels.ts';
+
 // issue 13 imports: conversation flow
 //
 // issue 13 imports: knowledge base
@@ -42,6 +45,7 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   ...eventStreamHandlers,
   // issue 13: funnels
   //
+  ...funnelHandlers,
   // issue 13: conversation flow
   //
   // issue 13: knowledge base
