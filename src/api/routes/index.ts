@@ -14,6 +14,9 @@ import { teamUsageHandlers } from './team-usage.ts';
 //
 // issue 13 imports: conversation flow
 //
+
+import { conversationFlowHandlers } from './conversation-flow.ts';
+
 // issue 13 imports: knowledge base
 //
 // issue 13 imports: handshake
@@ -39,6 +42,7 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   //
   // issue 13: conversation flow
   //
+  ...conversationFlowHandlers,
   // issue 13: knowledge base
   //
   // issue 13: handshake
