@@ -430,18 +430,61 @@ test('flows: path explorer with DROPOFF, cycles A→B→A and self-loops', () =>
     getFlowStepEdges(m, { ...B, version: 'LIVE', step_id: 'A' }, { ...edgeQ, type }).edges;
   // Sources of A: B (A→B→A) and A (the self-loop A→A); first steps have no source.
   assert.deepEqual(edges('sources'), [
-    { count: 1, id: 'A', type: 'type-A' },
-    { count: 1, id: 'B', type: 'type-B' },
+    { count: 1, id: 'A', type: 'type-A', from_step: { id: 'A', type: 'type-A' }, to_step: { id: 'A', type: 'type-A' } },
+    { count: 1, id: 'B', type: 'type-B', from_step: { id: 'B', type: 'type-B' }, to_step: { id: 'A', type: 'type-A' } },
   ]);
   assert.deepEqual(edges('targets'), [
-    { count: 3, id: 'B', type: 'type-B' },
-    { count: 1, id: 'A', type: 'type-A' },
-    { count: 1, id: 'C', type: 'type-C' },
+    { count: 3, id: 'B', type: 'type-B', from_step: { id: 'A', type: 'type-A' }, to_step: { id: 'B', type: 'type-B' } },
+    { count: 1, id: 'A', type: 'type-A', from_step: { id: 'A', type: 'type-A' }, to_step: { id: 'A', type: 'type-A' } },
+    { count: 1, id: 'C', type: 'type-C', from_step: { id: 'A', type: 'type-A' }, to_step: { id: 'C', type: 'type-C' } },
   ]);
   const bTargets = getFlowStepEdges(m, { ...B, version: 'LIVE', step_id: 'B' }, { ...edgeQ, type: 'targets' }).edges;
   assert.deepEqual(bTargets, [
-    { count: 3, id: 'DROPOFF', type: 'DROPOFF' },
-    { count: 1, id: 'A', type: 'type-A' },
+    {
+      count: 3,
+      id: 'DROPOFF',
+      type: 'DROPOFF',
+      from_step: { id: 'B', type: 'type-B' },
+      to_step: { id: 'DROPOFF', type: 'DROPOFF' },
+    },
+    { count: 1, id: 'A', type: 'type-A', from_step: { id: 'B', type: 'type-B' }, to_step: { id: 'A', type: 'type-A' } },
+  ]);
+  // The published path takes the version from the query: the same answer.
+  const v2 = getFlowStepEdges(m, { ...B, step_id: 'B' }, { ...edgeQ, version: 'LIVE', type: 'targets' }).edges;
+  assert.deepEqual(v2, bTargets);
+});
+
+test('edges: the requested step seen with two types gives one edge per type, ordered last by it', () => {
+  const ev = (ts: string, id: string, type: string) => ({
+    type: 'step' as const,
+    timestamp: ts,
+    team_id: 't',
+    bot_id: 'b',
+    version: 'LIVE' as const,
+    user_id: 'u',
+    step_id: id,
+    step_type: type,
+  });
+  const m2 = buildModel([
+    ev('2026-11-02T10:00:00Z', 'X', 'x'),
+    ev('2026-11-02T10:01:00Z', 'A', 'two'),
+    ev('2026-11-02T10:02:00Z', 'X', 'x'),
+    ev('2026-11-02T10:03:00Z', 'A', 'one'),
+  ]);
+  const q = { version: 'LIVE', start_time: '2026-11-02', end_time: '2026-11-03' };
+  assert.deepEqual(getFlowStepEdges(m2, { bot_id: 'b', step_id: 'A' }, { ...q, type: 'sources' }).edges, [
+    { count: 1, id: 'X', type: 'x', from_step: { id: 'X', type: 'x' }, to_step: { id: 'A', type: 'one' } },
+    { count: 1, id: 'X', type: 'x', from_step: { id: 'X', type: 'x' }, to_step: { id: 'A', type: 'two' } },
+  ]);
+  assert.deepEqual(getFlowStepEdges(m2, { bot_id: 'b', step_id: 'A' }, { ...q, type: 'targets' }).edges, [
+    {
+      count: 1,
+      id: 'DROPOFF',
+      type: 'DROPOFF',
+      from_step: { id: 'A', type: 'one' },
+      to_step: { id: 'DROPOFF', type: 'DROPOFF' },
+    },
+    { count: 1, id: 'X', type: 'x', from_step: { id: 'A', type: 'two' }, to_step: { id: 'X', type: 'x' } },
   ]);
 });
 
