@@ -88,6 +88,8 @@ function kindOf(p: OpenApiParameter): Kind {
     case 'path':
       return { t: 'steps' };
     case 'step_id':
+    // Supplied conversation ids are any text up to 128 characters (IngestEvent).
+    case 'conversation_id':
       return { t: 'text' };
   }
   if (p.in === 'path') return { t: 'pathId' };

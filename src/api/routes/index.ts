@@ -16,6 +16,7 @@ import { teamUsageHandlers } from './team-usage.ts';
 //
 
 import { conversationFlowHandlers } from './conversation-flow.ts';
+import { eventDefinitionHandlers } from './event-definitions.ts';
 
 // issue 13 imports: knowledge base
 //
@@ -43,6 +44,7 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   // issue 13: conversation flow
   //
   ...conversationFlowHandlers,
+  ...eventDefinitionHandlers,
   // issue 13: knowledge base
   //
   // issue 13: handshake
