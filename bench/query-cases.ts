@@ -47,6 +47,8 @@ export interface BenchCtx {
   flow: { path: string[]; step: string };
   /** Funnels: the bot's tracking-event names in range (most frequent first) and an attribute key of the first. */
   tracking: { names: string[]; key: string };
+  /** A conversation of the range with the most steps, and one of its user messages (conversation flow). */
+  conversation: { id: string; messageId: string };
 }
 
 export interface PgText {
@@ -199,6 +201,25 @@ const FLOWS: Entry[] = FLOW_BENCH_CASES.map((fc) => ({
   sql: (c) => fc.clickhouse(flowInput(c)).sql,
 }));
 
+// One conversation's flow (issue 13): the whole flow and one user message's window, over the
+// same 30-day range; the reads are one conversation's events, so there is no PG baseline.
+const conversationFlowEntry = (label: string, withMessage: boolean): Entry => ({
+  family: 'bot analytics',
+  operationId: 'Analytics_GetConversationFlow',
+  label,
+  request: (c) => {
+    const query = new URLSearchParams({ version: 'LIVE', start_time: iso(c.startMs), end_time: iso(c.endMs) });
+    if (withMessage) query.set('message_id', c.conversation.messageId);
+    const path = `/v1/bots/${encodeURIComponent(c.bot)}/conversations/${encodeURIComponent(c.conversation.id)}/flow`;
+    return { path, query };
+  },
+});
+
+const CONVERSATION_FLOW: Entry[] = [
+  conversationFlowEntry('whole flow', false),
+  conversationFlowEntry('message_id', true),
+];
+
 const teamCtx = (c: BenchCtx): TeamBenchContext => ({ teamId: c.team, nowMs: c.nowMs, days: TEAM_DAYS });
 
 const TEAM_USAGE: Entry[] = teamUsageBenchCases.map((tc) => ({
@@ -285,7 +306,15 @@ const FUNNELS: Entry[] = FUNNEL_BENCH_CASES.map((fc) => ({
   sql: (c) => fc.clickhouse(funnelInput(c)).sql,
 }));
 
-export const ENTRIES: Entry[] = [...BOT_ANALYTICS, ...FLOWS, ...TEAM_USAGE, ...KNOWLEDGE_BASE, ...EVENTS, ...FUNNELS];
+export const ENTRIES: Entry[] = [
+  ...BOT_ANALYTICS,
+  ...FLOWS,
+  ...TEAM_USAGE,
+  ...KNOWLEDGE_BASE,
+  ...EVENTS,
+  ...FUNNELS,
+  ...CONVERSATION_FLOW,
+];
 
 /**
  * The bot's most frequent path, found through the API itself: from the first steps, follow

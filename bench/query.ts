@@ -111,6 +111,39 @@ async function trackingNames(
   return { names: rows.length > 0 ? rows.map((r) => r.name) : ['none'], key: rows[0]?.key || 'plan' };
 }
 
+/** The bot's LIVE conversation started in range with the most steps, and its first user message. */
+async function benchConversation(
+  ch: ClickHouseClient,
+  team: string,
+  bot: string,
+  startMs: number,
+  endMs: number,
+): Promise<BenchCtx['conversation']> {
+  const params = { team, bot, start_ms: startMs, end_ms: endMs };
+  const [conv] = await (
+    await ch.query({
+      query: `SELECT conversation_id AS id FROM conversation_summary FINAL
+              WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = 'LIVE'
+                AND start_ts >= fromUnixTimestamp64Milli({start_ms:Int64}) AND start_ts < fromUnixTimestamp64Milli({end_ms:Int64})
+              ORDER BY length(steps) DESC, conversation_id LIMIT 1`,
+      query_params: params,
+      format: 'JSONEachRow',
+    })
+  ).json<{ id: string }>();
+  const id = conv?.id ?? 'none';
+  const [msg] = await (
+    await ch.query({
+      query: `SELECT id FROM events
+              WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = 'LIVE' AND type = 'message'
+                AND direction = 'user' AND conversation_id = {id:String}
+              ORDER BY ts, seq LIMIT 1`,
+      query_params: { ...params, id },
+      format: 'JSONEachRow',
+    })
+  ).json<{ id: string }>();
+  return { id, messageId: msg?.id ?? 'none' };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dataDir = path.resolve('.bench-data', `query-${args.events}`);
@@ -200,10 +233,12 @@ async function main(): Promise<void> {
       return (await res.json()) as { nodes: { id: string; occurrences: number }[] };
     });
     const ctx = { team: b.team_id, bot: b.bot_id, channel: b.ch, language: b.lang, startMs, endMs };
+    const conversation = await benchConversation(raw, b.team_id, b.bot_id, startMs, endMs);
     contexts.push({
       ...ctx,
       nowMs: loaded.nowMs,
       flow,
+      conversation,
       tracking: await trackingNames(services.ch, b.bot_id, startMs, endMs),
     });
   }

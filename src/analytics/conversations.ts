@@ -49,7 +49,7 @@ export async function conversationsSeries(
   }
   const filled = new Map<string, number[]>();
   for (const [g, list] of byGroup) filled.set(g, fillBuckets(starts, list));
-  return rankedSeries(filled, s.range.labels);
+  return rankedSeries(filled, s.range.labels, (g) => ({ [groupBy]: g }));
 }
 
 const NUM_LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10+'];

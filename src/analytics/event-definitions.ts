@@ -5,6 +5,8 @@ import type { ControlDb } from '../store/control/db.ts';
 
 export interface EventDefinition {
   id: string;
+  /** The bot's team (CONTRACT-LIVE-API §6). */
+  team_id: string;
   bot_id: string;
   event: string;
   description: string;
@@ -24,31 +26,104 @@ export const definitionId = (botId: string, event: string): string =>
   `evd_${crypto.createHash('sha256').update(`${botId}\u0000${event}`).digest('hex').slice(0, 24)}`;
 
 interface SeenRow {
+  bot_id: string;
   event_name: string;
   first_ms: number;
   last_ms: number;
   volume: number;
 }
 
-/** Tracking-event names of the bot (both versions) with last sighting and (now − 30 d, now] volume. */
-async function seenNames(ch: ClickHouseClient, teamId: string, botId: string, nowMs: number): Promise<SeenRow[]> {
+/**
+ * Tracking-event names (both versions) with last sighting and (now − 30 d, now] volume,
+ * per bot: of one bot, or of every bot of the team when `botId` is undefined.
+ */
+async function seenNames(
+  ch: ClickHouseClient,
+  teamId: string,
+  botId: string | undefined,
+  nowMs: number,
+): Promise<SeenRow[]> {
   const rs = await ch.query({
-    query: `SELECT event_name,
+    query: `SELECT toString(bot_id) AS bot_id, toString(event_name) AS event_name,
                    toUnixTimestamp64Milli(min(ingested_at)) AS first_ms,
                    toUnixTimestamp64Milli(max(ts)) AS last_ms,
                    countIf(ts > fromUnixTimestamp64Milli({from_ms:Int64}) AND ts <= fromUnixTimestamp64Milli({now_ms:Int64})) AS volume
             FROM events
-            WHERE team_id = {team:String} AND bot_id = {bot:String} AND type = 'tracking'
-            GROUP BY event_name`,
-    query_params: { team: teamId, bot: botId, now_ms: nowMs, from_ms: nowMs - 30 * DAY_MS },
+            WHERE team_id = {team:String} AND type = 'tracking'
+              ${botId === undefined ? '' : 'AND bot_id = {bot:String}'}
+            GROUP BY bot_id, event_name`,
+    query_params: {
+      team: teamId,
+      now_ms: nowMs,
+      from_ms: nowMs - 30 * DAY_MS,
+      ...(botId === undefined ? {} : { bot: botId }),
+    },
     format: 'JSONEachRow',
   });
   return (await rs.json<SeenRow>()).map((r) => ({
+    bot_id: r.bot_id,
     event_name: r.event_name,
     first_ms: Number(r.first_ms),
     last_ms: Number(r.last_ms),
     volume: Number(r.volume),
   }));
+}
+
+// Code-point order (= UTF-8 bytes), the same in every locale and in the keyset token comparison.
+const textOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Created definitions (control store) merged with the names seen in ingest, for the
+ * given bots of the team, ordered by bot then event.
+ */
+async function definitionsOf(
+  db: ControlDb,
+  ch: ClickHouseClient,
+  teamId: string,
+  botIds: readonly string[],
+  oneBot: boolean,
+  nowMs: number,
+): Promise<EventDefinition[]> {
+  if (botIds.length === 0) return [];
+  const [created, seen] = await Promise.all([
+    db
+      .selectFrom('event_definitions')
+      .selectAll()
+      .where('bot_id', 'in', [...botIds])
+      .execute(),
+    seenNames(ch, teamId, oneBot ? botIds[0] : undefined, nowMs),
+  ]);
+  const owned = new Set(botIds);
+  const byKey = new Map<string, EventDefinition>();
+  const key = (bot: string, event: string) => JSON.stringify([bot, event]);
+  for (const r of created) {
+    byKey.set(key(r.bot_id, r.event), {
+      id: r.id,
+      team_id: teamId,
+      bot_id: r.bot_id,
+      event: r.event,
+      description: r.description,
+      created_at: r.created_at,
+      volume_30_day: 0,
+    });
+  }
+  for (const s of seen) {
+    if (!owned.has(s.bot_id)) continue;
+    const def = byKey.get(key(s.bot_id, s.event_name)) ?? {
+      id: definitionId(s.bot_id, s.event_name),
+      team_id: teamId,
+      bot_id: s.bot_id,
+      event: s.event_name,
+      description: '',
+      // A discovered name was "created" when its first event was accepted.
+      created_at: new Date(s.first_ms).toISOString(),
+      volume_30_day: 0,
+    };
+    def.last_seen_at = new Date(s.last_ms).toISOString();
+    def.volume_30_day = s.volume;
+    byKey.set(key(s.bot_id, s.event_name), def);
+  }
+  return [...byKey.values()].sort((a, b) => textOrder(a.bot_id, b.bot_id) || textOrder(a.event, b.event));
 }
 
 /** Every definition of the bot (created + discovered), ordered by `event`. */
@@ -59,37 +134,21 @@ export async function listDefinitions(
   botId: string,
   nowMs = Date.now(),
 ): Promise<EventDefinition[]> {
-  const [created, seen] = await Promise.all([
-    db.selectFrom('event_definitions').selectAll().where('bot_id', '=', botId).execute(),
-    seenNames(ch, teamId, botId, nowMs),
-  ]);
-  const byName = new Map<string, EventDefinition>();
-  for (const r of created) {
-    byName.set(r.event, {
-      id: r.id,
-      bot_id: botId,
-      event: r.event,
-      description: r.description,
-      created_at: r.created_at,
-      volume_30_day: 0,
-    });
-  }
-  for (const s of seen) {
-    const def = byName.get(s.event_name) ?? {
-      id: definitionId(botId, s.event_name),
-      bot_id: botId,
-      event: s.event_name,
-      description: '',
-      // A discovered name was "created" when its first event was accepted.
-      created_at: new Date(s.first_ms).toISOString(),
-      volume_30_day: 0,
-    };
-    def.last_seen_at = new Date(s.last_ms).toISOString();
-    def.volume_30_day = s.volume;
-    byName.set(s.event_name, def);
-  }
-  // Code-point order, the same in every locale and in the keyset token comparison.
-  return [...byName.values()].sort((a, b) => (a.event < b.event ? -1 : a.event > b.event ? 1 : 0));
+  return definitionsOf(db, ch, teamId, [botId], true, nowMs);
+}
+
+/**
+ * Every definition of the team's bots (Analytics_ListTeamEventDefinitions), ordered by
+ * bot then event; `botId` keeps one bot (the caller has checked it is the team's).
+ */
+export async function listTeamDefinitions(
+  db: ControlDb,
+  ch: ClickHouseClient,
+  teamId: string,
+  botIds: readonly string[],
+  nowMs = Date.now(),
+): Promise<EventDefinition[]> {
+  return definitionsOf(db, ch, teamId, botIds, botIds.length === 1, nowMs);
 }
 
 export async function createDefinition(
@@ -109,6 +168,7 @@ export async function createDefinition(
   if (seen) throw conflict();
   const def: EventDefinition = {
     id: definitionId(botId, event),
+    team_id: teamId,
     bot_id: botId,
     event,
     description,

@@ -61,20 +61,22 @@ export function flowStepDetailsSql(filterWhere: string): string {
  * Edges of a step, one per visit: `sources` = the step right before each visit
  * (a first step has none), `targets` = the step right after it or DROPOFF after
  * the last one. An edge is keyed by the neighbour's (step_id, step_type) as
- * recorded on the neighbour's event.
+ * recorded on the neighbour's event and by the requested step's step_type on
+ * that visit (`self_type`, CONTRACT-LIVE-API §6: a step's type is its type on
+ * that traversal), so one id seen with two types gives two edges.
  */
 export function flowStepEdgesSql(filterWhere: string, direction: 'sources' | 'targets'): string {
   const neighbours =
     direction === 'sources'
-      ? `arrayMap(i -> (st[i - 1].2, st[i - 1].3),
+      ? `arrayMap(i -> (st[i - 1].2, st[i - 1].3, st[i].3),
            arrayFilter(i -> i > 1 AND ids[i] = {step:String}, arrayEnumerate(ids)))`
-      : `arrayMap(i -> if(i < length(st), (st[i + 1].2, st[i + 1].3), ('${DROPOFF}', '${DROPOFF}')),
+      : `arrayMap(i -> if(i < length(st), (st[i + 1].2, st[i + 1].3, st[i].3), ('${DROPOFF}', '${DROPOFF}', st[i].3)),
            arrayFilter(i -> ids[i] = {step:String}, arrayEnumerate(ids)))`;
   return `
-    SELECT e.1 AS id, e.2 AS type, count() AS count
+    SELECT e.1 AS id, e.2 AS type, e.3 AS self_type, count() AS count
     FROM (${flowConversationsSql(filterWhere)})
     ARRAY JOIN ${neighbours} AS e
     WHERE has(ids, {step:String})
-    GROUP BY id, type
-    ORDER BY count DESC, id ASC, type ASC`;
+    GROUP BY id, type, self_type
+    ORDER BY count DESC, id ASC, type ASC, self_type ASC`;
 }

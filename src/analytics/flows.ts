@@ -28,10 +28,19 @@ export interface FlowStepDetails {
   drop_off_count: number;
   conversation_count: number;
 }
-export interface FlowEdge {
-  count: number;
+/** A dialog state on one traversal (`Step` of the published API). */
+export interface FlowStepRef {
   id: string;
   type: string;
+}
+export interface FlowEdge {
+  count: number;
+  /** The neighbour (seed meaning). */
+  id: string;
+  type: string;
+  /** sources: neighbour → requested step; targets: requested step → neighbour. */
+  from_step: FlowStepRef;
+  to_step: FlowStepRef;
 }
 export type EdgeDirection = 'sources' | 'targets';
 
@@ -89,6 +98,23 @@ export async function getFlowStepEdges(
   signal?: AbortSignal,
 ): Promise<{ edges: FlowEdge[] }> {
   const { where, params } = common(scope);
-  const edges = await rows<FlowEdge>(ch, flowStepEdgesSql(where, direction), { ...params, step }, signal);
-  return { edges: edges.map((e) => ({ count: Number(e.count), id: e.id, type: e.type })) };
+  const edges = await rows<{ count: string; id: string; type: string; self_type: string }>(
+    ch,
+    flowStepEdgesSql(where, direction),
+    { ...params, step },
+    signal,
+  );
+  return {
+    edges: edges.map((e) => {
+      const neighbour = { id: e.id, type: e.type };
+      const self = { id: step, type: e.self_type };
+      return {
+        count: Number(e.count),
+        id: e.id,
+        type: e.type,
+        from_step: direction === 'sources' ? neighbour : self,
+        to_step: direction === 'sources' ? self : neighbour,
+      };
+    }),
+  };
 }

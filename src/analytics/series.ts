@@ -1,11 +1,18 @@
-/** One series of the API (`Serie`): values plus their sum, min, max and mean. */
+/**
+ * One series of the API (`Serie`): values plus their sum, min, max and mean, and
+ * `labels` (CONTRACT-LIVE-API §6): each group_by field → this series' value on a
+ * grouped answer, `{}` on every other series.
+ */
 export interface Serie {
   values: number[];
   mean: number;
   max: number;
   min: number;
   sum: number;
+  labels: SerieLabels;
 }
+
+export type SerieLabels = Record<string, string>;
 
 export interface SeriesData {
   series: Serie[];
@@ -23,8 +30,8 @@ const saturate = (n: number): number => Math.min(n, SERIE_MAX);
  * the schema). `mean` is taken over the saturated values; a saturated `sum` is the
  * only case where `sum` is not the sum of `values` (README "Limits").
  */
-export function serie(raw: number[]): Serie {
-  if (raw.length === 0) return { values: raw, mean: 0, max: 0, min: 0, sum: 0 };
+export function serie(raw: number[], labels: SerieLabels = {}): Serie {
+  if (raw.length === 0) return { values: raw, mean: 0, max: 0, min: 0, sum: 0, labels };
   const values = raw.map(saturate);
   let sum = 0;
   let min = Number.POSITIVE_INFINITY;
@@ -36,21 +43,26 @@ export function serie(raw: number[]): Serie {
   }
   // Halves round up (CONTRACT §7: [4, 1] → 3), values are never negative.
   // Saturated values keep the sum exact in a double (10,000 buckets × 2^31 < 2^53).
-  return { values, mean: Math.floor(sum / values.length + 0.5), max, min, sum: saturate(sum) };
+  return { values, mean: Math.floor(sum / values.length + 0.5), max, min, sum: saturate(sum), labels };
 }
 
-/** Fixed-label series (messages, users, …) in the given order. */
+/** Fixed-label series (messages, users, …) in the given order; their `labels` are `{}`. */
 export function fixedSeries(labels: readonly string[], values: number[][], xValues: string[]): SeriesData {
-  return { series: values.map(serie), series_labels: [...labels], x_values: xValues };
+  return { series: values.map((v) => serie(v)), series_labels: [...labels], x_values: xValues };
 }
 
 /**
  * Series per group value or intent: ordered by sum desc, then label asc (CONTRACT §3);
- * groups without data in range have no series.
+ * groups without data in range have no series. `labelsOf` gives a series' `labels`
+ * from its label (group_by answers); without it every series has `{}` (per intent).
  */
-export function rankedSeries(byLabel: Map<string, number[]>, xValues: string[]): SeriesData {
+export function rankedSeries(
+  byLabel: Map<string, number[]>,
+  xValues: string[],
+  labelsOf: (label: string) => SerieLabels = () => ({}),
+): SeriesData {
   const entries = [...byLabel.entries()]
-    .map(([label, values]) => ({ label, s: serie(values) }))
+    .map(([label, values]) => ({ label, s: serie(values, labelsOf(label)) }))
     .filter((e) => e.s.sum > 0)
     .sort((a, b) => b.s.sum - a.s.sum || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
   return { series: entries.map((e) => e.s), series_labels: entries.map((e) => e.label), x_values: xValues };

@@ -46,20 +46,37 @@ export async function teamConversationsUsage(
     return fixedSeries(['conversations'], [values], range.labels);
   }
   // Labels are joined after the query: two value tuples that join to the same text
-  // (a value holding '|') are one series, so the series still sum to the total.
+  // (a value holding '|') are one series, so the series still sum to the total. Its
+  // `labels` are then those of the smallest tuple (field by field, code-point order),
+  // a choice that does not depend on row order.
   const byLabel = new Map<string, { bucketMs: number; value: number }[]>();
+  const tuples = new Map<string, string[]>();
   for (const r of result) {
-    const label = fields.map((_, i) => String(r[`g${i}`] ?? '')).join('|');
+    const values = fields.map((_, i) => String(r[`g${i}`] ?? ''));
+    const label = values.join('|');
     let list = byLabel.get(label);
     if (!list) {
       list = [];
       byLabel.set(label, list);
     }
     list.push({ bucketMs: num(r.bucket_ms), value: num(r.n) });
+    const seen = tuples.get(label);
+    if (!seen || compareTuples(values, seen) < 0) tuples.set(label, values);
   }
   const series = new Map<string, number[]>();
   for (const [label, list] of byLabel) series.set(label, fillBuckets(range.bucketStarts, list));
-  return rankedSeries(series, range.labels);
+  return rankedSeries(series, range.labels, (label) =>
+    Object.fromEntries(fields.map((f, i) => [f, tuples.get(label)?.[i] ?? ''])),
+  );
+}
+
+/** Code-point (UTF-8 byte) order of two value tuples, field by field. */
+function compareTuples(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const c = Buffer.compare(Buffer.from(a[i] ?? ''), Buffer.from(b[i] ?? ''));
+    if (c !== 0) return c;
+  }
+  return 0;
 }
 
 /** GET /v1/teams/{team_id}/voice_minutes */

@@ -5,6 +5,7 @@ import type { Scope } from '../auth/tokens.ts';
 const ADMIN_OPERATIONS = new Set([
   'Analytics_ListEventDefinitions',
   'Analytics_CreateEventDefinition',
+  'Analytics_ListTeamEventDefinitions',
   'Analytics_ListSubscriptions',
   'Analytics_CreateSubscription',
   'Analytics_DeleteSubscription',

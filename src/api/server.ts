@@ -17,6 +17,7 @@ import { parseQuery } from './querystring.ts';
 import { echoRequestId, requestId } from './request-id.ts';
 import { operationHandlers } from './routes/index.ts';
 import { scopeOf } from './scopes.ts';
+import { claimedTeams, teamClaimSites } from './team-claims.ts';
 import { validatorCompiler } from './validator-compiler.ts';
 
 declare module 'fastify' {
@@ -194,6 +195,7 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     const isIngest = operationId === 'Analytics_Ingest';
     const bodySchema = spec.operation.requestBody?.content?.['application/json']?.schema;
     const bodyTypes = Object.keys(spec.operation.requestBody?.content ?? {});
+    const teamSites = teamClaimSites(spec);
     app.route({
       method: spec.method.toUpperCase() as 'GET',
       url: spec.url,
@@ -220,6 +222,9 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
         const params = req.params as Record<string, string>;
         if (params.team_id !== undefined && params.team_id !== principal.teamId)
           throw new ApiError(GrpcCode.NOT_FOUND, `team "${params.team_id}" not found`);
+        for (const team of claimedTeams(teamSites, req.query, req.body)) {
+          if (team !== principal.teamId) throw new ApiError(GrpcCode.NOT_FOUND, `team "${team}" not found`);
+        }
         if (params.bot_id !== undefined) {
           if (!isValidId(params.bot_id)) throw badParam('bot_id', `must be ${ID_RULE}`);
           // Only ingest or `bot create` claims a bot (CONTRACT §7): no route here does.

@@ -174,10 +174,19 @@ test('flows, step details and edges match the reference on random flows', async 
           const got = await getOk(`/v1/bots/${bot}/flows/${step}?${qs(q)}`, 'Analytics_GetFlowStepDetails');
           assert.deepEqual(got, getFlowStepDetails(model, { ...pathParams, step_id: step }, q), `details ${step}`);
           for (const type of ['sources', 'targets']) {
-            const eq = { ...baseQuery(r, false), type };
-            const url = `/v1/bots/${bot}/${r.version}/flows/${step}/edges?${qs(eq)}`;
-            const want = getFlowStepEdges(model, { ...pathParams, version: r.version, step_id: step }, eq);
-            assert.deepEqual(await getOk(url, 'Analytics_GetFlowStepEdges'), want, `edges ${type} ${step}`);
+            // Both paths, alternating per run so the test costs what it did: the seed's
+            // (version in the path) and the published one (version in the query).
+            if (run % 2 === 0) {
+              const eq = { ...baseQuery(r, false), type };
+              const url = `/v1/bots/${bot}/${r.version}/flows/${step}/edges?${qs(eq)}`;
+              const want = getFlowStepEdges(model, { ...pathParams, version: r.version, step_id: step }, eq);
+              assert.deepEqual(await getOk(url, 'Analytics_GetFlowStepEdges'), want, `edges ${type} ${step}`);
+            } else {
+              const vq = { ...baseQuery(r, true), type };
+              const url = `/v1/bots/${bot}/flows/${step}/edges?${qs(vq)}`;
+              const want = getFlowStepEdges(model, { ...pathParams, step_id: step }, vq);
+              assert.deepEqual(await getOk(url, 'Analytics_GetFlowStepEdgesV2'), want, `edges v2 ${type} ${step}`);
+            }
           }
         }
       },

@@ -10,6 +10,7 @@ import { api, ingest, startTestServer, type TestServer } from '../helpers/server
 
 let server: TestServer;
 let token: string;
+let otherTeamToken: string;
 const BOT = 'flowbot';
 const RANGE = 'version=LIVE&start_time=2026-10-05&end_time=2026-10-06';
 
@@ -37,6 +38,7 @@ async function get(path: string) {
 before(async () => {
   server = await startTestServer();
   token = await server.token('t1');
+  otherTeamToken = await server.token('t2');
   const events = [
     // u1: A → B → A → C (cycle), then DROPOFF
     step('u1', '10:00:00', 'A'),
@@ -145,20 +147,71 @@ describe('Analytics_GetFlowStepEdges', () => {
     assertMatchesSchema('Analytics_GetFlowStepEdges', res.body);
     assert.deepEqual(res.body, {
       edges: [
-        { count: 2, id: 'DROPOFF', type: 'DROPOFF' },
-        { count: 1, id: 'A', type: 'bot_dialog' },
-        { count: 1, id: 'B', type: 'action' },
-        { count: 1, id: 'C', type: 'bot_dialog' },
+        {
+          count: 2,
+          id: 'DROPOFF',
+          type: 'DROPOFF',
+          from_step: { id: 'A', type: 'bot_dialog' },
+          to_step: { id: 'DROPOFF', type: 'DROPOFF' },
+        },
+        {
+          count: 1,
+          id: 'A',
+          type: 'bot_dialog',
+          from_step: { id: 'A', type: 'bot_dialog' },
+          to_step: { id: 'A', type: 'bot_dialog' },
+        },
+        {
+          count: 1,
+          id: 'B',
+          type: 'action',
+          from_step: { id: 'A', type: 'bot_dialog' },
+          to_step: { id: 'B', type: 'action' },
+        },
+        {
+          count: 1,
+          id: 'C',
+          type: 'bot_dialog',
+          from_step: { id: 'A', type: 'bot_dialog' },
+          to_step: { id: 'C', type: 'bot_dialog' },
+        },
       ],
     });
+  });
+
+  test('the published path (version in the query) answers the same', async () => {
+    for (const type of ['sources', 'targets']) {
+      const seed = await get(
+        `/v1/bots/${BOT}/LIVE/flows/A/edges?start_time=2026-10-05&end_time=2026-10-06&type=${type}`,
+      );
+      const v2 = await get(`/v1/bots/${BOT}/flows/A/edges?${RANGE}&type=${type}`);
+      assert.equal(v2.status, 200, JSON.stringify(v2.body));
+      assertMatchesSchema('Analytics_GetFlowStepEdgesV2', v2.body);
+      assert.deepEqual(v2.body, seed.body);
+    }
+    const other = await api(`${server.url}/v1/bots/${BOT}/flows/A/edges?${RANGE}&type=sources`, otherTeamToken);
+    assert.equal(other.status, 404, JSON.stringify(other.body));
+    assert.equal((other.body as { code: number }).code, 5);
   });
 
   test('sources', async () => {
     const res = await get(`/v1/bots/${BOT}/LIVE/flows/A/edges?start_time=2026-10-05&end_time=2026-10-06&type=sources`);
     assert.deepEqual(res.body, {
       edges: [
-        { count: 1, id: 'A', type: 'bot_dialog' },
-        { count: 1, id: 'B', type: 'action' },
+        {
+          count: 1,
+          id: 'A',
+          type: 'bot_dialog',
+          from_step: { id: 'A', type: 'bot_dialog' },
+          to_step: { id: 'A', type: 'bot_dialog' },
+        },
+        {
+          count: 1,
+          id: 'B',
+          type: 'action',
+          from_step: { id: 'B', type: 'action' },
+          to_step: { id: 'A', type: 'bot_dialog' },
+        },
       ],
     });
   });
@@ -191,6 +244,11 @@ describe('bad input answers 400 {code: 3} naming the parameter', () => {
     [`/v1/bots/${BOT}/LIVE/flows/A/edges?start_time=2026-10-05&end_time=2026-10-06`, 'type'],
     [`/v1/bots/${BOT}/BETA/flows/A/edges?start_time=2026-10-05&end_time=2026-10-06&type=sources`, 'version'],
     [`/v1/bots/${BOT}/LIVE/flows/A/edges?start_time=2026-13-05&end_time=2026-10-06&type=sources`, 'start_time'],
+    [`/v1/bots/${BOT}/flows/A/edges?start_time=2026-10-05&end_time=2026-10-06&type=sources`, 'version'],
+    [`/v1/bots/${BOT}/flows/A/edges?version=BETA&start_time=2026-10-05&end_time=2026-10-06&type=sources`, 'version'],
+    [`/v1/bots/${BOT}/flows/A/edges?${RANGE}&type=both`, 'type'],
+    [`/v1/bots/${BOT}/flows/A/edges?${RANGE}`, 'type'],
+    [`/v1/bots/${BOT}/flows/A/edges?version=LIVE&start_time=2026-10-05&type=targets`, 'end_time'],
   ];
   for (const [url, param] of cases) {
     test(`${param}: ${url.slice(url.indexOf('?') + 1, url.indexOf('?') + 60)}`, async () => {

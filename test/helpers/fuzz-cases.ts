@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { EVENT_FIELDS, type FuzzField, type FuzzOperation, type FuzzParam } from './fuzz-doc.ts';
 import type { RawRequest } from './fuzz-http.ts';
-import type { SeededTeam } from './fuzz-seed.ts';
+import { FUZZ_CONVERSATION, type SeededTeam } from './fuzz-seed.ts';
 import { badJsonValues, badRawValues, type Expect, type JsonBad, type RawBad } from './fuzz-values.ts';
 
 export interface FuzzCase {
@@ -31,6 +31,8 @@ export function validParam(p: FuzzParam, seed: SeededTeam): string | undefined {
       return seed.step;
     case 'subscription_id':
       return seed.subscriptionId;
+    case 'conversation_id':
+      return FUZZ_CONVERSATION;
     case 'start_time':
       return seed.start;
     case 'end_time':
@@ -114,7 +116,10 @@ export function validRequest(op: FuzzOperation, seed: SeededTeam, overrides: Rec
     req.body = JSON.stringify([validEvent('message', seed)]);
     req.contentType = 'application/json';
   } else if (op.body) {
-    req.body = JSON.stringify(Object.fromEntries(op.body.map((f) => [f.name, validField(f, seed)])));
+    // A body `team_id` (definitions, CONTRACT-LIVE-API §6) must be the token's team.
+    req.body = JSON.stringify(
+      Object.fromEntries(op.body.map((f) => [f.name, f.name === 'team_id' ? seed.team : validField(f, seed)])),
+    );
     req.contentType = 'application/json';
   }
   return req;

@@ -92,6 +92,8 @@ function kindOf(p: OpenApiParameter): Kind {
     case 'step_id':
     // Any attribute name ingest takes (up to 128 characters) is a valid key.
     case 'attribute_key':
+    // Supplied conversation ids are any text up to 128 characters (IngestEvent).
+    case 'conversation_id':
       return { t: 'text' };
   }
   if (p.in === 'path') return { t: 'pathId' };

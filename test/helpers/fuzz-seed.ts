@@ -8,6 +8,9 @@ import { api, ingest, type TestServer } from './server.ts';
 
 const DAY = 86_400_000;
 
+/** A supplied conversation id of the seeded bot (LIVE) with steps and a user message. */
+export const FUZZ_CONVERSATION = 'fuzz-conv';
+
 export interface SeededTeam {
   team: string;
   token: string;
@@ -56,6 +59,17 @@ export function seedEvents(team: string, bot: string, startMs: number): Record<s
     { type: 'voice_call', ...common('u1', 300), duration_seconds: 90 },
     { type: 'kb_query', ...common('u2', 301), answered: true },
     { type: 'kb_query', ...common('u3', 302), answered: false },
+    // One conversation with a known id, for Analytics_GetConversationFlow.
+    {
+      type: 'message',
+      ...common('u4', 400),
+      conversation_id: FUZZ_CONVERSATION,
+      id: 'fuzz-msg',
+      direction: 'user',
+      kind: 'text',
+      intent: 'greet',
+    },
+    { type: 'step', ...common('u4', 401), conversation_id: FUZZ_CONVERSATION, step_id: 'A', step_type: 'bot_dialog' },
   );
   return events;
 }

@@ -36,7 +36,8 @@ export function getConversations(model: Model, path: PathParams, q: Query): Seri
     return { data: fixedSeries(timeline.labels, ['conversations'], [counter.row('conversations')]) };
   }
   if (groupBy !== 'channel_type' && groupBy !== 'language') throw new Error(`bad group_by ${groupBy}`);
-  for (const c of convs) counter.add(c[groupBy], c.startMs);
+  // CONTRACT-LIVE-API §6: each series' labels = {group_by field: its value}.
+  for (const c of convs) counter.add(c[groupBy], c.startMs, 1, { fields: [groupBy], values: [c[groupBy]] });
   return { data: counter.grouped() };
 }
 

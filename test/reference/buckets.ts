@@ -25,6 +25,11 @@ export interface Serie {
   max: number;
   min: number;
   sum: number;
+  /**
+   * CONTRACT-LIVE-API §6: on answers to a request with group_by, each group_by field →
+   * this series' value; `{}` on every other series (fixed labels, per-intent series).
+   */
+  labels: Record<string, string>;
 }
 
 export interface SeriesData {
@@ -168,8 +173,8 @@ export function buildTimeline(startMs: number, endMs: number, zone: string, buck
 }
 
 /** §3 / §7: sum, min, max; mean = sum/len rounded half up; all 0 for an empty series. */
-export function serie(values: number[]): Serie {
-  if (values.length === 0) return { values: [], mean: 0, max: 0, min: 0, sum: 0 };
+export function serie(values: number[], labels: Record<string, string> = {}): Serie {
+  if (values.length === 0) return { values: [], mean: 0, max: 0, min: 0, sum: 0, labels: { ...labels } };
   let sum = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -178,7 +183,7 @@ export function serie(values: number[]): Serie {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return { values: [...values], mean: roundHalfUpDiv(sum, values.length), max, min, sum };
+  return { values: [...values], mean: roundHalfUpDiv(sum, values.length), max, min, sum, labels: { ...labels } };
 }
 
 /**

@@ -19,10 +19,18 @@ export interface FlowStep {
   id: string;
 }
 
+export interface RefStep {
+  id: string;
+  type: string;
+}
+
 export interface Edge {
   count: number;
   id: string;
   type: string;
+  /** CONTRACT-LIVE-API §6: sources = neighbour → step, targets = step → neighbour. */
+  from_step: RefStep;
+  to_step: RefStep;
 }
 
 function flowConversations(model: Model, path: PathParams, q: Query, version: string): Conversation[] {
@@ -95,34 +103,47 @@ export function getFlowStepDetails(model: Model, path: PathParams, q: Query): Fl
  * Edges of a step, counted per transition (a conversation visiting A→B twice
  * counts 2). `sources`: the step right before each visit (a first step has
  * none); `targets`: the step right after each visit, or DROPOFF (type
- * DROPOFF) after the last step. The version is a PATH parameter here.
+ * DROPOFF) after the last step. The seed's path has the version as a PATH
+ * parameter; the published path (CONTRACT-LIVE-API §6) has it in the query.
  *
  * Decision: an edge is keyed by the neighbour's (step_id, step_type) as
  * recorded on that neighbour's event, so one id seen with two step_types
  * gives two edges; ties on count and id are then ordered by type ascending
  * so the output is deterministic. A step event without step_type has type ''.
+ *
+ * CONTRACT-LIVE-API §6: `from_step`/`to_step` name both ends, each with its
+ * step_type "on that traversal". For the requested step that is the type of
+ * ITS event on that transition, so (decision) visits of the requested step
+ * recorded with different types are different edges too; they are ordered
+ * last by the requested step's type ascending.
  */
 export function getFlowStepEdges(model: Model, path: PathParams, q: Query): { edges: Edge[] } {
   const step = required(path, 'step_id');
   const type = required(q, 'type');
   if (type !== 'sources' && type !== 'targets') throw new Error(`bad edge type ${type}`);
+  const version = path.version ?? required(q, 'version');
   const counts = new Map<string, Edge>();
-  const add = (id: string, t: string): void => {
-    const k = JSON.stringify([id, t]);
+  const add = (neighbour: RefStep, self: RefStep): void => {
+    const k = JSON.stringify([neighbour.id, neighbour.type, self.type]);
     const e = counts.get(k);
-    if (e === undefined) counts.set(k, { count: 1, id, type: t });
-    else e.count += 1;
+    if (e !== undefined) {
+      e.count += 1;
+      return;
+    }
+    const ends = type === 'sources' ? { from_step: neighbour, to_step: self } : { from_step: self, to_step: neighbour };
+    counts.set(k, { count: 1, id: neighbour.id, type: neighbour.type, ...ends });
   };
-  for (const c of flowConversations(model, path, q, required(path, 'version'))) {
+  for (const c of flowConversations(model, path, q, version)) {
     c.steps.forEach((s, i) => {
       if (s.step_id !== step) return;
+      const self = { id: s.step_id, type: s.step_type };
       if (type === 'sources') {
         const prev = c.steps[i - 1];
-        if (prev !== undefined) add(prev.step_id, prev.step_type);
+        if (prev !== undefined) add({ id: prev.step_id, type: prev.step_type }, self);
       } else {
         const next = c.steps[i + 1];
-        if (next === undefined) add(DROPOFF, DROPOFF);
-        else add(next.step_id, next.step_type);
+        if (next === undefined) add({ id: DROPOFF, type: DROPOFF }, self);
+        else add({ id: next.step_id, type: next.step_type }, self);
       }
     });
   }
@@ -131,10 +152,13 @@ export function getFlowStepEdges(model: Model, path: PathParams, q: Query): { ed
     (e) => e.count,
     (e) => e.id,
   );
-  const byType = byCountDescThenText<Edge>(
-    () => 0,
-    (e) => e.type,
-  );
-  edges.sort((a, b) => byCountId(a, b) || byType(a, b));
+  const byText = (f: (e: Edge) => string) =>
+    byCountDescThenText<Edge>(
+      () => 0,
+      (e) => f(e),
+    );
+  const byType = byText((e) => e.type);
+  const bySelfType = byText((e) => (type === 'sources' ? e.to_step.type : e.from_step.type));
+  edges.sort((a, b) => byCountId(a, b) || byType(a, b) || bySelfType(a, b));
   return { edges };
 }

@@ -158,7 +158,7 @@ test('1w buckets are ISO weeks starting Monday, the first one may start before s
   });
   assert.deepEqual(body.data.x_values, ['2026-11-02T00:00:00Z', '2026-11-09T00:00:00Z', '2026-11-16T00:00:00Z']);
   assert.deepEqual(body.data.series_labels, ['conversations']);
-  assert.deepEqual(body.data.series[0], { values: [1, 1, 0], mean: 1, max: 1, min: 0, sum: 2 });
+  assert.deepEqual(body.data.series[0], { values: [1, 1, 0], mean: 1, max: 1, min: 0, sum: 2, labels: {} });
 });
 
 test('1m buckets are calendar months (team conversations)', () => {
@@ -197,8 +197,8 @@ test('serie: mean rounds halves up, empty series is all zeros', () => {
   assert.equal(serie([2, 2, 3]).mean, 2);
   assert.equal(serie([0, 1, 1, 1]).mean, 1);
   assert.equal(roundHalfUpDiv(7, 2), 4);
-  assert.deepEqual(serie([3, 0, 5]), { values: [3, 0, 5], mean: 3, max: 5, min: 0, sum: 8 });
-  assert.deepEqual(serie([]), { values: [], mean: 0, max: 0, min: 0, sum: 0 });
+  assert.deepEqual(serie([3, 0, 5]), { values: [3, 0, 5], mean: 3, max: 5, min: 0, sum: 8, labels: {} });
+  assert.deepEqual(serie([]), { values: [], mean: 0, max: 0, min: 0, sum: 0, labels: {} });
 });
 
 test('messages: four categories, event time and the event’s own fields', () => {
@@ -237,6 +237,12 @@ test('conversations group_by: one series per value, sum desc then label asc, emp
     body.data.series.map((s) => s.sum),
     [2, 1, 1],
   );
+  // CONTRACT-LIVE-API §6: each series names its group value.
+  assert.deepEqual(
+    body.data.series.map((s) => s.labels),
+    [{ channel_type: 'web' }, { channel_type: 'messenger' }, { channel_type: 'whatsapp' }],
+  );
+  assert.deepEqual(getConversations(m, B, DAY).data.series[0]?.labels, {});
 });
 
 test('conversation metrics take conversations started in range with their later events, filter on first event', () => {
@@ -430,18 +436,61 @@ test('flows: path explorer with DROPOFF, cycles A→B→A and self-loops', () =>
     getFlowStepEdges(m, { ...B, version: 'LIVE', step_id: 'A' }, { ...edgeQ, type }).edges;
   // Sources of A: B (A→B→A) and A (the self-loop A→A); first steps have no source.
   assert.deepEqual(edges('sources'), [
-    { count: 1, id: 'A', type: 'type-A' },
-    { count: 1, id: 'B', type: 'type-B' },
+    { count: 1, id: 'A', type: 'type-A', from_step: { id: 'A', type: 'type-A' }, to_step: { id: 'A', type: 'type-A' } },
+    { count: 1, id: 'B', type: 'type-B', from_step: { id: 'B', type: 'type-B' }, to_step: { id: 'A', type: 'type-A' } },
   ]);
   assert.deepEqual(edges('targets'), [
-    { count: 3, id: 'B', type: 'type-B' },
-    { count: 1, id: 'A', type: 'type-A' },
-    { count: 1, id: 'C', type: 'type-C' },
+    { count: 3, id: 'B', type: 'type-B', from_step: { id: 'A', type: 'type-A' }, to_step: { id: 'B', type: 'type-B' } },
+    { count: 1, id: 'A', type: 'type-A', from_step: { id: 'A', type: 'type-A' }, to_step: { id: 'A', type: 'type-A' } },
+    { count: 1, id: 'C', type: 'type-C', from_step: { id: 'A', type: 'type-A' }, to_step: { id: 'C', type: 'type-C' } },
   ]);
   const bTargets = getFlowStepEdges(m, { ...B, version: 'LIVE', step_id: 'B' }, { ...edgeQ, type: 'targets' }).edges;
   assert.deepEqual(bTargets, [
-    { count: 3, id: 'DROPOFF', type: 'DROPOFF' },
-    { count: 1, id: 'A', type: 'type-A' },
+    {
+      count: 3,
+      id: 'DROPOFF',
+      type: 'DROPOFF',
+      from_step: { id: 'B', type: 'type-B' },
+      to_step: { id: 'DROPOFF', type: 'DROPOFF' },
+    },
+    { count: 1, id: 'A', type: 'type-A', from_step: { id: 'B', type: 'type-B' }, to_step: { id: 'A', type: 'type-A' } },
+  ]);
+  // The published path takes the version from the query: the same answer.
+  const v2 = getFlowStepEdges(m, { ...B, step_id: 'B' }, { ...edgeQ, version: 'LIVE', type: 'targets' }).edges;
+  assert.deepEqual(v2, bTargets);
+});
+
+test('edges: the requested step seen with two types gives one edge per type, ordered last by it', () => {
+  const ev = (ts: string, id: string, type: string) => ({
+    type: 'step' as const,
+    timestamp: ts,
+    team_id: 't',
+    bot_id: 'b',
+    version: 'LIVE' as const,
+    user_id: 'u',
+    step_id: id,
+    step_type: type,
+  });
+  const m2 = buildModel([
+    ev('2026-11-02T10:00:00Z', 'X', 'x'),
+    ev('2026-11-02T10:01:00Z', 'A', 'two'),
+    ev('2026-11-02T10:02:00Z', 'X', 'x'),
+    ev('2026-11-02T10:03:00Z', 'A', 'one'),
+  ]);
+  const q = { version: 'LIVE', start_time: '2026-11-02', end_time: '2026-11-03' };
+  assert.deepEqual(getFlowStepEdges(m2, { bot_id: 'b', step_id: 'A' }, { ...q, type: 'sources' }).edges, [
+    { count: 1, id: 'X', type: 'x', from_step: { id: 'X', type: 'x' }, to_step: { id: 'A', type: 'one' } },
+    { count: 1, id: 'X', type: 'x', from_step: { id: 'X', type: 'x' }, to_step: { id: 'A', type: 'two' } },
+  ]);
+  assert.deepEqual(getFlowStepEdges(m2, { bot_id: 'b', step_id: 'A' }, { ...q, type: 'targets' }).edges, [
+    {
+      count: 1,
+      id: 'DROPOFF',
+      type: 'DROPOFF',
+      from_step: { id: 'A', type: 'one' },
+      to_step: { id: 'DROPOFF', type: 'DROPOFF' },
+    },
+    { count: 1, id: 'X', type: 'x', from_step: { id: 'A', type: 'two' }, to_step: { id: 'X', type: 'x' } },
   ]);
 });
 
@@ -473,7 +522,26 @@ test('billable conversations: at least one user message, both versions, group_by
     grouped.data.series.map((s) => s.sum),
     [1, 1, 1],
   );
+  assert.deepEqual(
+    grouped.data.series.map((s) => s.labels),
+    [
+      { bot_version: 'DRAFT', campaign_id: '', channel_type: 'web' },
+      { bot_version: 'LIVE', campaign_id: 'c1', channel_type: 'unknown' },
+      { bot_version: 'LIVE', campaign_id: '', channel_type: 'unknown' },
+    ],
+  );
+  assert.deepEqual(plain.data.series[0]?.labels, {});
   assert.deepEqual(getTeamConversationsUsage(m, { team_id: 'none' }, { ...DAY, group_by: 'bot_id' }).data.series, []);
+});
+
+test('team labels: tuples joining to one label take the smallest tuple', () => {
+  const m = buildModel([
+    msg('2026-11-02T10:00:00Z', { campaign_id: 'b', campaign_source: 'x|y' }),
+    msg('2026-11-02T10:00:00Z', { user_id: 'u2', campaign_id: 'b|x', campaign_source: 'y' }),
+  ]);
+  const grouped = getTeamConversationsUsage(m, T, { ...DAY, group_by: 'campaign_id,campaign_source' });
+  assert.deepEqual(grouped.data.series_labels, ['b|x|y']);
+  assert.deepEqual(grouped.data.series[0]?.labels, { campaign_id: 'b', campaign_source: 'x|y' });
 });
 
 test('voice minutes: ceil per call, summed, both versions, language filter', () => {

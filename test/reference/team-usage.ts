@@ -78,8 +78,10 @@ export function getTeamConversationsUsage(model: Model, path: PathParams, q: Que
   const counter = new GroupCounter(timeline);
   for (const c of model.conversations) {
     if (c.team_id !== team || !inRange(range, c.startMs) || c.userMessages === 0) continue;
-    const label = fields.length === 0 ? 'conversations' : fields.map((f) => groupValue(c, f)).join('|');
-    counter.add(label, c.startMs);
+    const values = fields.map((f) => groupValue(c, f));
+    const label = fields.length === 0 ? 'conversations' : values.join('|');
+    // CONTRACT-LIVE-API §6: labels = each group_by field → this series' value.
+    counter.add(label, c.startMs, 1, fields.length === 0 ? undefined : { fields: [...fields], values });
   }
   if (fields.length === 0) {
     return { data: fixedSeries(timeline.labels, ['conversations'], [counter.row('conversations')]) };

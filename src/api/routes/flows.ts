@@ -27,4 +27,11 @@ export const flowHandlers: Record<string, Handler> = {
     const scope = flowScope(ctx, ctx.params.version);
     return getFlowStepEdges(ctx.services.ch, scope, stepOf(ctx), direction, ctx.signal);
   },
+  // GET /v1/bots/{bot_id}/flows/{step_id}/edges
+  // The published API's path (CONTRACT-LIVE-API §6): version as a query parameter, same answer.
+  Analytics_GetFlowStepEdgesV2: async (ctx) => {
+    const direction = edgeDirectionParam(ctx.query.type);
+    const scope = flowScope(ctx, ctx.query.version);
+    return getFlowStepEdges(ctx.services.ch, scope, stepOf(ctx), direction, ctx.signal);
+  },
 };

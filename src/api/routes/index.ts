@@ -18,6 +18,10 @@ import { funnelHandlers } from './funnels.ts';
 
 // issue 13 imports: conversation flow
 //
+
+import { conversationFlowHandlers } from './conversation-flow.ts';
+import { eventDefinitionHandlers } from './event-definitions.ts';
+
 // issue 13 imports: knowledge base
 //
 import { knowledgeBaseHandlers } from './knowledge-base.ts';
@@ -48,6 +52,8 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   ...funnelHandlers,
   // issue 13: conversation flow
   //
+  ...conversationFlowHandlers,
+  ...eventDefinitionHandlers,
   // issue 13: knowledge base
   //
   ...knowledgeBaseHandlers,
