@@ -13,6 +13,21 @@ interface FastifyLikeError {
 // ClickHouse error codes that mean "the query ran out of time".
 const CLICKHOUSE_TIMEOUT = /TIMEOUT_EXCEEDED|Timeout exceeded|code: 159\b/i;
 
+/**
+ * A JSON pointer (`/context/campaign/id`, `/steps/1/event_id`) as the dotted/indexed name
+ * errors use (`context.campaign.id`, `steps[1].event_id`), so a nested bad value is named
+ * exactly, not by its top-level field.
+ */
+function fieldPath(pointer: string): string {
+  let name = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(part)) name += `[${part}]`;
+    else name += name === '' ? part : `.${part}`;
+  }
+  return name;
+}
+
 /** Maps anything thrown in a request to the contract's envelope (CONTRACT §3). */
 export function mapError(err: unknown): ApiError {
   if (err instanceof ServiceError) return ApiError.from(err);
@@ -20,8 +35,11 @@ export function mapError(err: unknown): ApiError {
   if (e.validation && e.validation.length > 0) {
     const first = e.validation[0] ?? {};
     const missing = first.params?.missingProperty;
-    const fromPath = (first.instancePath ?? '').replace(/^\//, '').split('/')[0];
-    const name = typeof missing === 'string' ? missing : fromPath || e.validationContext || 'request';
+    const fromPath = fieldPath(first.instancePath ?? '');
+    const name =
+      typeof missing === 'string'
+        ? fieldPath(`${first.instancePath ?? ''}/${missing}`)
+        : fromPath || e.validationContext || 'request';
     const where = e.validationContext === 'body' ? 'body field' : 'parameter';
     const reason = typeof missing === 'string' ? 'is required' : (first.message ?? 'is invalid');
     return new ApiError(GrpcCode.INVALID_ARGUMENT, `invalid ${where} "${name}": ${reason}`, {

@@ -22,6 +22,27 @@ const keyOf = (e: ValidEvent): string => `${e.botId}\u0000${e.version}\u0000${e.
 
 export type SessionChanges = Map<string, Conv[]>;
 
+interface Pending {
+  key: string;
+  ev: ValidEvent;
+  order: number;
+}
+
+/** What a joining TrackEvent event takes from its conversation's first event. */
+interface ConvFields {
+  channelType: string;
+  channelId: string;
+  language: string;
+  ms: number;
+}
+
+const fieldsOf = (e: ValidEvent): ConvFields => ({
+  channelType: e.channelType,
+  channelId: e.channelId,
+  language: e.language,
+  ms: e.tsMs,
+});
+
 /**
  * Assigns conversation ids by the 15-minute rule (CONTRACT §2, §7): events of one
  * bot, version, user and channel with no gap of `gapMs` or more share a conversation.
@@ -44,28 +65,56 @@ export class Sessionizer {
   /**
    * Fills `conversationId` of the events that need one; returns the state changes to
    * commit once the events are stored. `events` are in ingest order.
+   *
+   * A TrackEvent event (`via: 'track'`) sees exactly the events accepted before it, in
+   * this batch or stored, and the events after it see it: the batch is cut at each one,
+   * the events before the cut are sessionized, then the tracking event joins.
    */
   async assign(events: ValidEvent[]): Promise<SessionChanges> {
-    const pending: { key: string; ev: ValidEvent; order: number }[] = [];
+    const changes: SessionChanges = new Map();
+    let segment: Pending[] = [];
     for (let i = 0; i < events.length; i++) {
       const ev = events[i] as ValidEvent;
+      if (ev.via === 'track') {
+        await this.sessionizeSegment(segment, changes);
+        segment = [];
+        await this.join(ev, events, i, changes);
+        continue;
+      }
       if (ev.conversationId !== '' || !formsConversation(ev)) continue;
-      pending.push({ key: keyOf(ev), ev, order: i });
+      segment.push({ key: keyOf(ev), ev, order: i });
     }
-    if (pending.length === 0) return new Map();
+    await this.sessionizeSegment(segment, changes);
+    return changes;
+  }
+
+  /** The working copy of one key's conversations for this batch. */
+  private convsFor(key: string, changes: SessionChanges): Conv[] {
+    let convs = changes.get(key);
+    if (!convs) {
+      convs = (this.state.get(key) ?? []).map((c) => ({ ...c }));
+      changes.set(key, convs);
+    }
+    return convs;
+  }
+
+  private async sessionizeSegment(pending: Pending[], changes: SessionChanges): Promise<void> {
+    if (pending.length === 0) return;
     await this.loadMissing(pending.map((p) => p.ev));
     // Time order per key (ties by ingest order) so a batch given out of order still
     // splits exactly where the gaps are.
     pending.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.ev.tsMs - b.ev.tsMs || a.order - b.order));
-    const changes: SessionChanges = new Map();
     for (const { key, ev } of pending) {
-      let convs = changes.get(key);
-      if (!convs) {
-        convs = (this.state.get(key) ?? []).map((c) => ({ ...c }));
-        changes.set(key, convs);
-      }
+      const convs = this.convsFor(key, changes);
       const t = ev.tsMs;
-      let hit = convs.find((c) => t - c.lastMs < this.gapMs && c.startMs - t < this.gapMs);
+      // Several conversations within the gap (a tracking event joined one up to the gap
+      // of the next): the one whose latest event at or before t is latest, as TrackEvent
+      // joins (a conversation spanning t counts as having an event right at t).
+      let hit: Conv | undefined;
+      for (const c of convs) {
+        if (!(t - c.lastMs < this.gapMs && c.startMs - t < this.gapMs)) continue;
+        if (!hit || Math.min(c.lastMs, t) > Math.min(hit.lastMs, t)) hit = c;
+      }
       if (!hit) {
         hit = { id: `${SESSION_ID_PREFIX}${randomBytes(12).toString('hex')}`, startMs: t, lastMs: t };
         convs.push(hit);
@@ -77,7 +126,94 @@ export class Sessionizer {
       }
       ev.conversationId = hit.id;
     }
-    return changes;
+  }
+
+  /**
+   * A TrackEvent event (CONTRACT-LIVE-API §1): with a conversation id it joins that
+   * conversation; without one it joins the user's conversation open at its time t (an
+   * event of the user in it at or before t and less than the gap before t; the latest
+   * such event decides), on any channel, or stays without a conversation and opens none.
+   * It takes the conversation's first event's channel_type, channel_id and language, and
+   * a sessionized conversation's state grows by it, so the gap rule for later events
+   * counts it. `events[0..index)` are the batch's events accepted before it.
+   */
+  private async join(ev: ValidEvent, events: ValidEvent[], index: number, changes: SessionChanges): Promise<void> {
+    const sameConvSpace = (e: ValidEvent): boolean =>
+      e.botId === ev.botId && e.version === ev.version && e.conversationId !== '' && formsConversation(e);
+    if (ev.conversationId === '') {
+      const t = ev.tsMs;
+      const open = (e: ValidEvent): boolean => e.userId === ev.userId && e.tsMs <= t && t - e.tsMs < this.gapMs;
+      let latest: ValidEvent | undefined;
+      for (let j = 0; j < index; j++) {
+        const e = events[j] as ValidEvent;
+        // `>=`: on equal times the later accepted event is the latest.
+        if (sameConvSpace(e) && open(e) && (!latest || e.tsMs >= latest.tsMs)) latest = e;
+      }
+      const stored = await this.latestStoredEvent(ev);
+      // Stored events were accepted before this batch: on equal times the batch's win.
+      if (stored && (!latest || stored.ms > latest.tsMs)) ev.conversationId = stored.id;
+      else if (latest) ev.conversationId = latest.conversationId;
+      else return;
+    }
+    const id = ev.conversationId;
+    let first: ConvFields | undefined = await this.storedFirstEvent(ev, id);
+    for (let j = 0; j < index; j++) {
+      const e = events[j] as ValidEvent;
+      if (sameConvSpace(e) && e.conversationId === id && (!first || e.tsMs < first.ms)) first = fieldsOf(e);
+    }
+    if (first) {
+      ev.channelType = first.channelType;
+      ev.channelId = first.channelId;
+      ev.language = first.language;
+    }
+    // A sessionized conversation of this user and channel: it now also ends (or starts) here.
+    await this.loadMissing([ev]);
+    const conv = this.convsFor(keyOf(ev), changes).find((c) => c.id === id);
+    if (conv) {
+      if (ev.tsMs < conv.startMs) conv.startMs = ev.tsMs;
+      if (ev.tsMs > conv.lastMs) conv.lastMs = ev.tsMs;
+    }
+  }
+
+  /** The user's latest stored conversation event in (t − gap, t], ties by ingest order. */
+  private async latestStoredEvent(ev: ValidEvent): Promise<{ id: string; ms: number } | undefined> {
+    const result = await this.client.query({
+      query: `SELECT conversation_id, toUnixTimestamp64Milli(ts) AS ms FROM events
+              WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}
+                AND type IN ('message', 'step', 'tracking')
+                AND ts > fromUnixTimestamp64Milli({lo:Int64}) AND ts <= fromUnixTimestamp64Milli({t:Int64})
+                AND user_id = {user:String} AND conversation_id != ''
+              ORDER BY ts DESC, seq DESC LIMIT 1`,
+      query_params: {
+        team: ev.teamId,
+        bot: ev.botId,
+        version: ev.version,
+        lo: ev.tsMs - this.gapMs,
+        t: ev.tsMs,
+        user: ev.userId,
+      },
+      format: 'JSONCompactEachRow',
+    });
+    const [row] = await result.json<[string, number]>();
+    return row ? { id: row[0], ms: Number(row[1]) } : undefined;
+  }
+
+  /** The stored first event (by time, then ingest order) of a conversation, if any. */
+  private async storedFirstEvent(ev: ValidEvent, conversationId: string): Promise<ConvFields | undefined> {
+    // The summary's start_ts narrows the events read to one timestamp of the sort key.
+    const result = await this.client.query({
+      query: `SELECT toString(channel_type), channel_id, toString(language), toUnixTimestamp64Milli(ts) FROM events
+              WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}
+                AND type IN ('message', 'step', 'tracking') AND conversation_id = {conv:String}
+                AND ts = (SELECT min(start_ts) FROM conversation_summary
+                          WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}
+                            AND conversation_id = {conv:String})
+              ORDER BY seq LIMIT 1`,
+      query_params: { team: ev.teamId, bot: ev.botId, version: ev.version, conv: conversationId },
+      format: 'JSONCompactEachRow',
+    });
+    const [row] = await result.json<[string, string, string, number]>();
+    return row ? { channelType: row[0], channelId: row[1], language: row[2], ms: Number(row[3]) } : undefined;
   }
 
   commit(changes: SessionChanges): void {

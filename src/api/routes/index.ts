@@ -7,6 +7,7 @@ import { ingestHandlers } from './ingest.ts';
 import { subscriptionHandlers } from './subscriptions.ts';
 import { teamUsageHandlers } from './team-usage.ts';
 // issue 13 imports: tracking writes
+import { trackHandlers } from './track.ts';
 //
 // issue 13 imports: streams
 //
@@ -32,6 +33,7 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   ...subscriptionHandlers,
   ...botAnalyticsHandlers,
   // issue 13: tracking writes
+  ...trackHandlers,
   //
   // issue 13: streams
   //
