@@ -281,6 +281,23 @@ describe('TrackEvent joins the open conversation', () => {
     assert.equal(new Set(all.map((e) => e.conversation_id)).size, 1, JSON.stringify(all));
   });
 
+  test('a joined event never bridges two stored conversations; the next message joins the latest', async () => {
+    await ingest(srv.url, token, [msg('j7', 0)]);
+    await ingest(srv.url, token, [msg('j7', 28)]);
+    await track({ version: 'LIVE', user_id: 'j7', event: 'buy', timestamp: at(14) });
+    // Within the gap of both the tracking event (A) and the message at 28 (B): joins B.
+    await ingest(srv.url, token, [msg('j7', 28.5)]);
+    const all = await ofUser('j7');
+    const ids = all.map((e) => e.conversation_id);
+    assert.deepEqual(
+      all.map((e) => e.ms),
+      [0, 14, 28, 28.5].map((m) => T0 + m * MIN),
+    );
+    assert.equal(ids[0], ids[1]);
+    assert.notEqual(ids[1], ids[2]);
+    assert.equal(ids[2], ids[3]);
+  });
+
   test('on any channel; several open: the one with the latest event at or before t', async () => {
     await ingest(srv.url, token, [
       msg('j4', 0, { channel_type: 'whatsapp', channel_id: 'wa', language: 'en' }),
