@@ -198,6 +198,13 @@ describe('TrackEvent bad input: 400 naming the field, nothing stored', () => {
       { ...good, context: { campaign: { medium: 'm'.repeat(1025) } } },
       'context.campaign.medium',
     ],
+    ['conversation_id lone surrogate', { ...good, context: { conversation_id: 'c\ud800' } }, 'context.conversation_id'],
+    ['campaign.id lone surrogate', { ...good, context: { campaign: { id: '\udfff' } } }, 'context.campaign.id'],
+    [
+      'campaign.source lone surrogate',
+      { ...good, context: { campaign: { source: '\udfff' } } },
+      'context.campaign.source',
+    ],
     ['campaign.name lone surrogate', { ...good, context: { campaign: { name: '\udc00' } } }, 'context.campaign.name'],
     ['campaign.term not a string', { ...good, context: { campaign: { term: true } } }, 'context.campaign.term'],
     [
@@ -351,6 +358,7 @@ describe('TrackEvent joins the open conversation', () => {
     const now = Date.now() - 10 * MIN;
     const checked = validateEvents([
       msg('j6', 0, { timestamp: new Date(now).toISOString() }),
+      msg('j6', 0, { timestamp: new Date(now + 30_000).toISOString(), language: 'fr', channel_id: 'site-9' }),
       {
         type: 'tracking',
         team_id: TEAM,
@@ -363,15 +371,16 @@ describe('TrackEvent joins the open conversation', () => {
       msg('j6', 0, { timestamp: new Date(now + 15 * MIN - 1).toISOString() }),
     ]);
     assert.ok(checked.ok);
-    const [m1, t1, m2] = checked.events;
-    assert.ok(m1 && t1 && m2);
+    const [m1, m1b, t1, m2] = checked.events;
+    assert.ok(m1 && m1b && t1 && m2);
     t1.via = 'track';
     // Written as one queue entry: one flush, in this ingest order.
-    await srv.services.writer.write([m1, t1, m2]);
+    await srv.services.writer.write([m1, m1b, t1, m2]);
     const all = await ofUser('j6');
-    assert.equal(all.length, 3);
+    assert.equal(all.length, 4);
     assert.equal(new Set(all.map((e) => e.conversation_id)).size, 1, JSON.stringify(all));
-    assert.equal(all[1]?.channel_type, 'web');
+    // The conversation's first event's fields, from the same flush.
+    assert.deepEqual([all[2]?.channel_type, all[2]?.channel_id, all[2]?.language], ['web', 'site-1', 'nl']);
   });
 
   test('joined events count in the conversation metrics; unjoined ones do not', async () => {
