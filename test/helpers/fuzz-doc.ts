@@ -106,6 +106,22 @@ const BODY_KINDS: Record<string, { kind: FieldKind; enumValues?: readonly string
   message: { kind: 'freeString' },
 };
 
+// Body fields whose meaning differs per operation (by operationId); 'skip' leaves a field
+// out of the fuzz (an object the value kinds cannot describe; its own tests cover it).
+const OPERATION_BODY_KINDS: Record<string, Record<string, { kind: FieldKind; enumValues?: readonly string[] } | 'skip'>> =
+  {
+    // CONTRACT-LIVE-API §1: the fields of a tracking event, validated as ingest does.
+    Analytics_TrackEvent: {
+      id: { kind: 'optString' },
+      version: { kind: 'enum', enumValues: VERSIONS },
+      user_id: { kind: 'string' },
+      event: { kind: 'string' },
+      attributes: { kind: 'attributes' },
+      timestamp: { kind: 'timestamp' },
+      context: 'skip',
+    },
+  };
+
 // Fields the operation cannot work without even where the seed's schema lists no `required`.
 const REQUIRED_BODY = new Set(['event', 'target', 'event_type', 'version', 'message']);
 
@@ -168,12 +184,19 @@ export function fuzzOperations(doc: OpenApiDocument): FuzzOperation[] {
       if (typeof schema.$ref === 'string') schema = resolveRef<Record<string, unknown>>(doc, schema.$ref);
       const props = (schema.properties ?? {}) as Record<string, unknown>;
       const required = new Set((schema.required as string[] | undefined) ?? []);
-      op.body = Object.keys(props).map((name) => ({
-        name,
-        required: required.has(name) || REQUIRED_BODY.has(name),
-        kind: BODY_KINDS[name]?.kind ?? 'freeString',
-        ...(BODY_KINDS[name]?.enumValues ? { enumValues: BODY_KINDS[name].enumValues } : {}),
-      }));
+      const own = OPERATION_BODY_KINDS[r.operation.operationId] ?? {};
+      op.body = Object.keys(props)
+        .filter((name) => own[name] !== 'skip')
+        .map((name) => {
+          const k = own[name] ?? BODY_KINDS[name];
+          const known = k === 'skip' ? undefined : k;
+          return {
+            name,
+            required: required.has(name) || (own[name] === undefined && REQUIRED_BODY.has(name)),
+            kind: known?.kind ?? 'freeString',
+            ...(known?.enumValues ? { enumValues: known.enumValues } : {}),
+          };
+        });
     }
     return op;
   });
