@@ -100,6 +100,14 @@ function validValues(op: FuzzOperation, seed: SeededTeam): Map<string, string | 
 /** Operations that write events with the bot in the path (CONTRACT-LIVE-API §1). */
 const EVENT_WRITES = new Set(['Analytics_TrackEvent']);
 
+function claimableId(raw: string): boolean {
+  try {
+    return ID_OK.test(decodeURIComponent(raw));
+  } catch {
+    return false;
+  }
+}
+
 /** The operation's valid request (used first, to prove the fuzz starts from a 2xx). */
 export function validRequest(op: FuzzOperation, seed: SeededTeam, overrides: Record<string, string> = {}): RawRequest {
   const values = validValues(op, seed);
@@ -295,10 +303,16 @@ export function operationTargets(op: FuzzOperation, seed: SeededTeam, fieldFilte
         (bad): FuzzCase => {
           const values = validValues(op, seed) as Map<string, RawBad['raw'] | undefined>;
           values.set(p.name, bad.raw);
+          // An event write claims a bot nobody owns yet (CONTRACT-LIVE-API §1): a well-formed id may be a 200.
+          const claimable =
+            p.name === 'bot_id' &&
+            EVENT_WRITES.has(op.operationId) &&
+            typeof bad.raw === 'string' &&
+            claimableId(bad.raw);
           return {
             target: `${p.in}.${p.name}`,
             label: bad.label,
-            expect: bad.expect,
+            expect: claimable ? 'either' : bad.expect,
             request: { ...validRequest(op, seed), url: url(op, values, bad.indexed ? new Set([p.name]) : new Set()) },
           };
         },

@@ -108,19 +108,21 @@ const BODY_KINDS: Record<string, { kind: FieldKind; enumValues?: readonly string
 
 // Body fields whose meaning differs per operation (by operationId); 'skip' leaves a field
 // out of the fuzz (an object the value kinds cannot describe; its own tests cover it).
-const OPERATION_BODY_KINDS: Record<string, Record<string, { kind: FieldKind; enumValues?: readonly string[] } | 'skip'>> =
-  {
-    // CONTRACT-LIVE-API §1: the fields of a tracking event, validated as ingest does.
-    Analytics_TrackEvent: {
-      id: { kind: 'optString' },
-      version: { kind: 'enum', enumValues: VERSIONS },
-      user_id: { kind: 'string' },
-      event: { kind: 'string' },
-      attributes: { kind: 'attributes' },
-      timestamp: { kind: 'timestamp' },
-      context: 'skip',
-    },
-  };
+const OPERATION_BODY_KINDS: Record<
+  string,
+  Record<string, { kind: FieldKind; enumValues?: readonly string[] } | 'skip'>
+> = {
+  // CONTRACT-LIVE-API §1: the fields of a tracking event, validated as ingest does.
+  Analytics_TrackEvent: {
+    id: { kind: 'optString' },
+    version: { kind: 'enum', enumValues: VERSIONS },
+    user_id: { kind: 'string' },
+    event: { kind: 'string' },
+    attributes: { kind: 'attributes' },
+    timestamp: { kind: 'timestamp' },
+    context: 'skip',
+  },
+};
 
 // Fields the operation cannot work without even where the seed's schema lists no `required`.
 const REQUIRED_BODY = new Set(['event', 'target', 'event_type', 'version', 'message']);
