@@ -44,6 +44,43 @@ const fieldsOf = (e: ValidEvent): ConvFields => ({
 });
 
 /**
+ * The batch's events accepted before a TrackEvent event, in conversations, indexed by
+ * user and by conversation so each join reads only its own (a flush may hold 200,000
+ * events and many TrackEvent calls).
+ */
+class EarlierEvents {
+  private upTo = 0;
+  private readonly byUser = new Map<string, ValidEvent[]>();
+  private readonly byConversation = new Map<string, ValidEvent[]>();
+
+  constructor(private readonly events: ValidEvent[]) {}
+
+  /** Indexes the events before `end` (by then their conversation ids are final). */
+  advance(end: number): void {
+    for (; this.upTo < end; this.upTo++) {
+      const e = this.events[this.upTo] as ValidEvent;
+      if (e.conversationId === '' || !formsConversation(e)) continue;
+      push(this.byUser, `${e.botId}\u0000${e.version}\u0000${e.userId}`, e);
+      push(this.byConversation, `${e.botId}\u0000${e.version}\u0000${e.conversationId}`, e);
+    }
+  }
+
+  ofUser(ev: ValidEvent): readonly ValidEvent[] {
+    return this.byUser.get(`${ev.botId}\u0000${ev.version}\u0000${ev.userId}`) ?? [];
+  }
+
+  ofConversation(ev: ValidEvent, conversationId: string): readonly ValidEvent[] {
+    return this.byConversation.get(`${ev.botId}\u0000${ev.version}\u0000${conversationId}`) ?? [];
+  }
+}
+
+const push = (m: Map<string, ValidEvent[]>, key: string, e: ValidEvent): void => {
+  const list = m.get(key);
+  if (list) list.push(e);
+  else m.set(key, [e]);
+};
+
+/**
  * Assigns conversation ids by the 15-minute rule (CONTRACT §2, §7): events of one
  * bot, version, user and channel with no gap of `gapMs` or more share a conversation.
  * State lives in memory, is refilled from the store for keys this process has not
@@ -72,13 +109,15 @@ export class Sessionizer {
    */
   async assign(events: ValidEvent[]): Promise<SessionChanges> {
     const changes: SessionChanges = new Map();
+    const earlier = new EarlierEvents(events);
     let segment: Pending[] = [];
     for (let i = 0; i < events.length; i++) {
       const ev = events[i] as ValidEvent;
       if (ev.via === 'track') {
         await this.sessionizeSegment(segment, changes);
         segment = [];
-        await this.join(ev, events, i, changes);
+        earlier.advance(i);
+        await this.join(ev, earlier, changes);
         continue;
       }
       if (ev.conversationId !== '' || !formsConversation(ev)) continue;
@@ -135,19 +174,15 @@ export class Sessionizer {
    * such event decides), on any channel, or stays without a conversation and opens none.
    * It takes the conversation's first event's channel_type, channel_id and language, and
    * a sessionized conversation's state grows by it, so the gap rule for later events
-   * counts it. `events[0..index)` are the batch's events accepted before it.
+   * counts it. `earlier` holds the batch's events accepted before it.
    */
-  private async join(ev: ValidEvent, events: ValidEvent[], index: number, changes: SessionChanges): Promise<void> {
-    const sameConvSpace = (e: ValidEvent): boolean =>
-      e.botId === ev.botId && e.version === ev.version && e.conversationId !== '' && formsConversation(e);
+  private async join(ev: ValidEvent, earlier: EarlierEvents, changes: SessionChanges): Promise<void> {
     if (ev.conversationId === '') {
       const t = ev.tsMs;
-      const open = (e: ValidEvent): boolean => e.userId === ev.userId && e.tsMs <= t && t - e.tsMs < this.gapMs;
       let latest: ValidEvent | undefined;
-      for (let j = 0; j < index; j++) {
-        const e = events[j] as ValidEvent;
+      for (const e of earlier.ofUser(ev)) {
         // `>=`: on equal times the later accepted event is the latest.
-        if (sameConvSpace(e) && open(e) && (!latest || e.tsMs >= latest.tsMs)) latest = e;
+        if (e.tsMs <= t && t - e.tsMs < this.gapMs && (!latest || e.tsMs >= latest.tsMs)) latest = e;
       }
       const stored = await this.latestStoredEvent(ev);
       // Stored events were accepted before this batch: on equal times the batch's win.
@@ -157,10 +192,7 @@ export class Sessionizer {
     }
     const id = ev.conversationId;
     let first: ConvFields | undefined = await this.storedFirstEvent(ev, id);
-    for (let j = 0; j < index; j++) {
-      const e = events[j] as ValidEvent;
-      if (sameConvSpace(e) && e.conversationId === id && (!first || e.tsMs < first.ms)) first = fieldsOf(e);
-    }
+    for (const e of earlier.ofConversation(ev, id)) if (!first || e.tsMs < first.ms) first = fieldsOf(e);
     if (first) {
       ev.channelType = first.channelType;
       ev.channelId = first.channelId;
