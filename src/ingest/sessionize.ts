@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ValidEvent } from './event.ts';
+import { type ConvFields, StoredConversations } from './track-lookup.ts';
 
 /** A conversation the sessionizer knows for one (bot, version, user, channel) key. */
 interface Conv {
@@ -26,14 +27,6 @@ interface Pending {
   key: string;
   ev: ValidEvent;
   order: number;
-}
-
-/** What a joining TrackEvent event takes from its conversation's first event. */
-interface ConvFields {
-  channelType: string;
-  channelId: string;
-  language: string;
-  ms: number;
 }
 
 const fieldsOf = (e: ValidEvent): ConvFields => ({
@@ -110,6 +103,8 @@ export class Sessionizer {
   async assign(events: ValidEvent[]): Promise<SessionChanges> {
     const changes: SessionChanges = new Map();
     const earlier = new EarlierEvents(events);
+    const tracks = events.filter((e) => e.via === 'track');
+    const stored = tracks.length > 0 ? await StoredConversations.load(this.client, this.gapMs, tracks) : undefined;
     let segment: Pending[] = [];
     for (let i = 0; i < events.length; i++) {
       const ev = events[i] as ValidEvent;
@@ -117,7 +112,7 @@ export class Sessionizer {
         await this.sessionizeSegment(segment, changes);
         segment = [];
         earlier.advance(i);
-        await this.join(ev, earlier, changes);
+        await this.join(ev, earlier, stored as StoredConversations, changes);
         continue;
       }
       if (ev.conversationId !== '' || !formsConversation(ev)) continue;
@@ -176,7 +171,12 @@ export class Sessionizer {
    * a sessionized conversation's state grows by it, so the gap rule for later events
    * counts it. `earlier` holds the batch's events accepted before it.
    */
-  private async join(ev: ValidEvent, earlier: EarlierEvents, changes: SessionChanges): Promise<void> {
+  private async join(
+    ev: ValidEvent,
+    earlier: EarlierEvents,
+    stored: StoredConversations,
+    changes: SessionChanges,
+  ): Promise<void> {
     if (ev.conversationId === '') {
       const t = ev.tsMs;
       let latest: ValidEvent | undefined;
@@ -184,14 +184,14 @@ export class Sessionizer {
         // `>=`: on equal times the later accepted event is the latest.
         if (e.tsMs <= t && t - e.tsMs < this.gapMs && (!latest || e.tsMs >= latest.tsMs)) latest = e;
       }
-      const stored = await this.latestStoredEvent(ev);
+      const before = stored.latest(ev);
       // Stored events were accepted before this batch: on equal times the batch's win.
-      if (stored && (!latest || stored.ms > latest.tsMs)) ev.conversationId = stored.id;
+      if (before && (!latest || before.ms > latest.tsMs)) ev.conversationId = before.id;
       else if (latest) ev.conversationId = latest.conversationId;
       else return;
     }
     const id = ev.conversationId;
-    let first: ConvFields | undefined = await this.storedFirstEvent(ev, id);
+    let first: ConvFields | undefined = await stored.first(this.client, ev, id);
     for (const e of earlier.ofConversation(ev, id)) if (!first || e.tsMs < first.ms) first = fieldsOf(e);
     if (first) {
       ev.channelType = first.channelType;
@@ -205,47 +205,6 @@ export class Sessionizer {
       if (ev.tsMs < conv.startMs) conv.startMs = ev.tsMs;
       if (ev.tsMs > conv.lastMs) conv.lastMs = ev.tsMs;
     }
-  }
-
-  /** The user's latest stored conversation event in (t − gap, t], ties by ingest order. */
-  private async latestStoredEvent(ev: ValidEvent): Promise<{ id: string; ms: number } | undefined> {
-    const result = await this.client.query({
-      query: `SELECT conversation_id, toUnixTimestamp64Milli(ts) AS ms FROM events
-              WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}
-                AND type IN ('message', 'step', 'tracking')
-                AND ts > fromUnixTimestamp64Milli({lo:Int64}) AND ts <= fromUnixTimestamp64Milli({t:Int64})
-                AND user_id = {user:String} AND conversation_id != ''
-              ORDER BY ts DESC, seq DESC LIMIT 1`,
-      query_params: {
-        team: ev.teamId,
-        bot: ev.botId,
-        version: ev.version,
-        lo: ev.tsMs - this.gapMs,
-        t: ev.tsMs,
-        user: ev.userId,
-      },
-      format: 'JSONCompactEachRow',
-    });
-    const [row] = await result.json<[string, number]>();
-    return row ? { id: row[0], ms: Number(row[1]) } : undefined;
-  }
-
-  /** The stored first event (by time, then ingest order) of a conversation, if any. */
-  private async storedFirstEvent(ev: ValidEvent, conversationId: string): Promise<ConvFields | undefined> {
-    // The summary's start_ts narrows the events read to one timestamp of the sort key.
-    const result = await this.client.query({
-      query: `SELECT toString(channel_type), channel_id, toString(language), toUnixTimestamp64Milli(ts) FROM events
-              WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}
-                AND type IN ('message', 'step', 'tracking') AND conversation_id = {conv:String}
-                AND ts = (SELECT min(start_ts) FROM conversation_summary
-                          WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}
-                            AND conversation_id = {conv:String})
-              ORDER BY seq LIMIT 1`,
-      query_params: { team: ev.teamId, bot: ev.botId, version: ev.version, conv: conversationId },
-      format: 'JSONCompactEachRow',
-    });
-    const [row] = await result.json<[string, string, string, number]>();
-    return row ? { channelType: row[0], channelId: row[1], language: row[2], ms: Number(row[3]) } : undefined;
   }
 
   commit(changes: SessionChanges): void {

@@ -383,6 +383,33 @@ describe('TrackEvent joins the open conversation', () => {
     assert.deepEqual([all[2]?.channel_type, all[2]?.channel_id, all[2]?.language], ['web', 'site-1', 'nl']);
   });
 
+  test('joining through the flush a conversation whose stored events lie before the window', async () => {
+    const now = Date.now() - 60 * MIN;
+    const iso = (min: number) => new Date(now + min * MIN).toISOString();
+    await ingest(srv.url, token, [msg('j8', 0, { timestamp: iso(0) })]);
+    const checked = validateEvents([
+      msg('j8', 0, { timestamp: iso(14), language: 'fr', channel_id: 'site-9' }),
+      {
+        type: 'tracking',
+        team_id: TEAM,
+        bot_id: BOT,
+        version: 'LIVE',
+        user_id: 'j8',
+        event: 'buy',
+        timestamp: iso(28),
+      },
+    ]);
+    assert.ok(checked.ok);
+    const [m, t] = checked.events;
+    assert.ok(m && t);
+    t.via = 'track';
+    await srv.services.writer.write([m, t]);
+    const all = await ofUser('j8');
+    assert.equal(new Set(all.map((e) => e.conversation_id)).size, 1, JSON.stringify(all));
+    // The stored first event (28 minutes before) decides, not the flush's message.
+    assert.deepEqual([all[2]?.channel_id, all[2]?.language], ['site-1', 'nl']);
+  });
+
   test('joined events count in the conversation metrics; unjoined ones do not', async () => {
     const bot = 'bot-metrics';
     const ev = (min: number) => ({ ...msg('m1', min), bot_id: bot });
