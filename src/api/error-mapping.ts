@@ -14,16 +14,18 @@ interface FastifyLikeError {
 const CLICKHOUSE_TIMEOUT = /TIMEOUT_EXCEEDED|Timeout exceeded|code: 159\b/i;
 
 /**
- * A JSON pointer as a field name clients read: `/steps/1/event_id` → `steps[1].event_id`
- * (the names body parsers use too, e.g. src/api/funnel-body.ts).
+ * A JSON pointer (`/context/campaign/id`, `/steps/1/event_id`) as the dotted/indexed name
+ * errors use (`context.campaign.id`, `steps[1].event_id`), so a nested bad value is named
+ * exactly, not by its top-level field.
  */
-function fieldName(pointer: string): string {
-  let out = '';
+function fieldPath(pointer: string): string {
+  let name = '';
   for (const raw of pointer.split('/').slice(1)) {
     const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(part) ? `[${part}]` : out === '' ? part : `.${part}`;
+    if (/^\d+$/.test(part)) name += `[${part}]`;
+    else name += name === '' ? part : `.${part}`;
   }
-  return out;
+  return name;
 }
 
 /** Maps anything thrown in a request to the contract's envelope (CONTRACT §3). */
@@ -33,12 +35,10 @@ export function mapError(err: unknown): ApiError {
   if (e.validation && e.validation.length > 0) {
     const first = e.validation[0] ?? {};
     const missing = first.params?.missingProperty;
-    const fromPath = fieldName(first.instancePath ?? '');
+    const fromPath = fieldPath(first.instancePath ?? '');
     const name =
       typeof missing === 'string'
-        ? fromPath
-          ? `${fromPath}.${missing}`
-          : missing
+        ? fieldPath(`${first.instancePath ?? ''}/${missing}`)
         : fromPath || e.validationContext || 'request';
     const where = e.validationContext === 'body' ? 'body field' : 'parameter';
     const reason = typeof missing === 'string' ? 'is required' : (first.message ?? 'is invalid');

@@ -14,7 +14,7 @@ const ADMIN_OPERATIONS = new Set([
 
 export function scopeOf(operationId: string): Scope | 'any' {
   if (operationId === 'Analytics_Echo') return 'any';
-  if (operationId === 'Analytics_Ingest') return 'ingest';
+  if (operationId === 'Analytics_Ingest' || operationId === 'Analytics_TrackEvent') return 'ingest';
   if (ADMIN_OPERATIONS.has(operationId)) return 'admin';
   return 'read';
 }

@@ -193,6 +193,7 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     const handler = ops.instrument(operationId, operationHandlers[operationId]);
     const okSchema = spec.operation.responses['200']?.content?.['application/json']?.schema;
     const isIngest = operationId === 'Analytics_Ingest';
+    const claimsBot = operationId === 'Analytics_TrackEvent';
     const bodySchema = spec.operation.requestBody?.content?.['application/json']?.schema;
     const bodyTypes = Object.keys(spec.operation.requestBody?.content ?? {});
     const teamSites = teamClaimSites(spec);
@@ -227,7 +228,10 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
         }
         if (params.bot_id !== undefined) {
           if (!isValidId(params.bot_id)) throw badParam('bot_id', `must be ${ID_RULE}`);
-          // Only ingest or `bot create` claims a bot (CONTRACT §7): no route here does.
+          // TrackEvent writes like ingest: the ingest service claims an unclaimed bot and
+          // answers 403 for another team's (CONTRACT-LIVE-API §1), after the body is valid.
+          if (claimsBot) return;
+          // Only ingest, TrackEvent or `bot create` claims a bot (CONTRACT §7).
           const owner = await services.bots.ownerOf(params.bot_id);
           if (owner !== principal.teamId) throw new ApiError(GrpcCode.NOT_FOUND, `bot "${params.bot_id}" not found`);
         }

@@ -14,6 +14,13 @@ export interface ValidEvent {
   version: BotVersion;
   userId: string;
   conversationId: string;
+  /**
+   * 'track': a tracking event written by TrackEvent (CONTRACT-LIVE-API §1). It never opens
+   * a conversation: with a conversation id it joins that one, without one it joins the
+   * user's conversation open at its time (or stays without one), and in both cases takes
+   * the conversation's channel_type, channel_id and language.
+   */
+  via?: 'track';
   channelType: string;
   channelId: string;
   language: string;

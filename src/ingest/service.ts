@@ -1,8 +1,10 @@
 import type { Principal } from '../auth/tokens.ts';
 import { GrpcCode, ServiceError } from '../errors.ts';
 import type { BotRegistry } from '../store/control/bots.ts';
+import type { ValidEvent } from './event.ts';
 import { type GroupCommitWriter, type IngestResult, queueFull } from './group-commit.ts';
 import { MAX_EVENTS } from './parse.ts';
+import { type TrackInput, trackError, trackToIngestEvent } from './track.ts';
 import { validateEvents } from './validate.ts';
 
 /** Validate → tenancy → group commit. Transport-free: the HTTP route and the demo loader share it. */
@@ -24,7 +26,31 @@ export class IngestService {
         { details: checked.errors },
       );
     }
-    const { events } = checked;
+    return this.store(principal, checked.events);
+  }
+
+  /**
+   * TrackEvent (CONTRACT-LIVE-API §1): one tracking event for `botId`, through the same
+   * validation, tenancy, dedupe and group commit as ingest. Answers the event's id (the
+   * client's, or the generated one), also when it was a duplicate and stored nothing.
+   */
+  async track(
+    principal: Pick<Principal, 'teamId'>,
+    botId: string,
+    input: TrackInput,
+    nowMs = Date.now(),
+  ): Promise<{ eventId: string; result: IngestResult }> {
+    const { raw, fieldOf } = trackToIngestEvent(principal.teamId, botId, input, nowMs);
+    const checked = validateEvents([raw], nowMs);
+    if (!checked.ok) throw trackError(checked.errors[0] ?? { index: 0, reason: 'invalid event' }, fieldOf);
+    const [ev] = checked.events;
+    if (!ev) throw new ServiceError(GrpcCode.INTERNAL, 'a valid TrackEvent gave no event');
+    ev.via = 'track';
+    return { eventId: ev.id, result: await this.store(principal, [ev]) };
+  }
+
+  /** Tenancy (team of the token, bot claimed or the team's), then the group commit. */
+  private async store(principal: Pick<Principal, 'teamId'>, events: ValidEvent[]): Promise<IngestResult> {
     if (events.length === 0) return { accepted: 0, duplicates: 0 };
     const botTeams = new Map<string, string>();
     for (let i = 0; i < events.length; i++) {

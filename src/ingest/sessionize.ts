@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ValidEvent } from './event.ts';
+import { type ConvFields, StoredConversations } from './track-lookup.ts';
 
 /** A conversation the sessionizer knows for one (bot, version, user, channel) key. */
 interface Conv {
@@ -21,6 +22,56 @@ const formsConversation = (e: ValidEvent): boolean =>
 const keyOf = (e: ValidEvent): string => `${e.botId}\u0000${e.version}\u0000${e.userId}\u0000${e.channelType}`;
 
 export type SessionChanges = Map<string, Conv[]>;
+
+interface Pending {
+  key: string;
+  ev: ValidEvent;
+  order: number;
+}
+
+const fieldsOf = (e: ValidEvent): ConvFields => ({
+  channelType: e.channelType,
+  channelId: e.channelId,
+  language: e.language,
+  ms: e.tsMs,
+});
+
+/**
+ * The batch's events accepted before a TrackEvent event, in conversations, indexed by
+ * user and by conversation so each join reads only its own (a flush may hold 200,000
+ * events and many TrackEvent calls).
+ */
+class EarlierEvents {
+  private upTo = 0;
+  private readonly byUser = new Map<string, ValidEvent[]>();
+  private readonly byConversation = new Map<string, ValidEvent[]>();
+
+  constructor(private readonly events: ValidEvent[]) {}
+
+  /** Indexes the events before `end` (by then their conversation ids are final). */
+  advance(end: number): void {
+    for (; this.upTo < end; this.upTo++) {
+      const e = this.events[this.upTo] as ValidEvent;
+      if (e.conversationId === '' || !formsConversation(e)) continue;
+      push(this.byUser, `${e.botId}\u0000${e.version}\u0000${e.userId}`, e);
+      push(this.byConversation, `${e.botId}\u0000${e.version}\u0000${e.conversationId}`, e);
+    }
+  }
+
+  ofUser(ev: ValidEvent): readonly ValidEvent[] {
+    return this.byUser.get(`${ev.botId}\u0000${ev.version}\u0000${ev.userId}`) ?? [];
+  }
+
+  ofConversation(ev: ValidEvent, conversationId: string): readonly ValidEvent[] {
+    return this.byConversation.get(`${ev.botId}\u0000${ev.version}\u0000${conversationId}`) ?? [];
+  }
+}
+
+const push = (m: Map<string, ValidEvent[]>, key: string, e: ValidEvent): void => {
+  const list = m.get(key);
+  if (list) list.push(e);
+  else m.set(key, [e]);
+};
 
 /**
  * Assigns conversation ids by the 15-minute rule (CONTRACT §2, §7): events of one
@@ -44,28 +95,60 @@ export class Sessionizer {
   /**
    * Fills `conversationId` of the events that need one; returns the state changes to
    * commit once the events are stored. `events` are in ingest order.
+   *
+   * A TrackEvent event (`via: 'track'`) sees exactly the events accepted before it, in
+   * this batch or stored, and the events after it see it: the batch is cut at each one,
+   * the events before the cut are sessionized, then the tracking event joins.
    */
   async assign(events: ValidEvent[]): Promise<SessionChanges> {
-    const pending: { key: string; ev: ValidEvent; order: number }[] = [];
+    const changes: SessionChanges = new Map();
+    const earlier = new EarlierEvents(events);
+    const tracks = events.filter((e) => e.via === 'track');
+    const stored = tracks.length > 0 ? await StoredConversations.load(this.client, this.gapMs, tracks) : undefined;
+    let segment: Pending[] = [];
     for (let i = 0; i < events.length; i++) {
       const ev = events[i] as ValidEvent;
+      if (ev.via === 'track') {
+        await this.sessionizeSegment(segment, changes);
+        segment = [];
+        earlier.advance(i);
+        await this.join(ev, earlier, stored as StoredConversations, changes);
+        continue;
+      }
       if (ev.conversationId !== '' || !formsConversation(ev)) continue;
-      pending.push({ key: keyOf(ev), ev, order: i });
+      segment.push({ key: keyOf(ev), ev, order: i });
     }
-    if (pending.length === 0) return new Map();
+    await this.sessionizeSegment(segment, changes);
+    return changes;
+  }
+
+  /** The working copy of one key's conversations for this batch. */
+  private convsFor(key: string, changes: SessionChanges): Conv[] {
+    let convs = changes.get(key);
+    if (!convs) {
+      convs = (this.state.get(key) ?? []).map((c) => ({ ...c }));
+      changes.set(key, convs);
+    }
+    return convs;
+  }
+
+  private async sessionizeSegment(pending: Pending[], changes: SessionChanges): Promise<void> {
+    if (pending.length === 0) return;
     await this.loadMissing(pending.map((p) => p.ev));
     // Time order per key (ties by ingest order) so a batch given out of order still
     // splits exactly where the gaps are.
     pending.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.ev.tsMs - b.ev.tsMs || a.order - b.order));
-    const changes: SessionChanges = new Map();
     for (const { key, ev } of pending) {
-      let convs = changes.get(key);
-      if (!convs) {
-        convs = (this.state.get(key) ?? []).map((c) => ({ ...c }));
-        changes.set(key, convs);
-      }
+      const convs = this.convsFor(key, changes);
       const t = ev.tsMs;
-      let hit = convs.find((c) => t - c.lastMs < this.gapMs && c.startMs - t < this.gapMs);
+      // Several conversations within the gap (a tracking event joined one up to the gap
+      // of the next): the one whose latest event at or before t is latest, as TrackEvent
+      // joins (a conversation spanning t counts as having an event right at t).
+      let hit: Conv | undefined;
+      for (const c of convs) {
+        if (!(t - c.lastMs < this.gapMs && c.startMs - t < this.gapMs)) continue;
+        if (!hit || Math.min(c.lastMs, t) > Math.min(hit.lastMs, t)) hit = c;
+      }
       if (!hit) {
         hit = { id: `${SESSION_ID_PREFIX}${randomBytes(12).toString('hex')}`, startMs: t, lastMs: t };
         convs.push(hit);
@@ -77,7 +160,51 @@ export class Sessionizer {
       }
       ev.conversationId = hit.id;
     }
-    return changes;
+  }
+
+  /**
+   * A TrackEvent event (CONTRACT-LIVE-API §1): with a conversation id it joins that
+   * conversation; without one it joins the user's conversation open at its time t (an
+   * event of the user in it at or before t and less than the gap before t; the latest
+   * such event decides), on any channel, or stays without a conversation and opens none.
+   * It takes the conversation's first event's channel_type, channel_id and language, and
+   * a sessionized conversation's state grows by it, so the gap rule for later events
+   * counts it. `earlier` holds the batch's events accepted before it.
+   */
+  private async join(
+    ev: ValidEvent,
+    earlier: EarlierEvents,
+    stored: StoredConversations,
+    changes: SessionChanges,
+  ): Promise<void> {
+    if (ev.conversationId === '') {
+      const t = ev.tsMs;
+      let latest: ValidEvent | undefined;
+      for (const e of earlier.ofUser(ev)) {
+        // `>=`: on equal times the later accepted event is the latest.
+        if (e.tsMs <= t && t - e.tsMs < this.gapMs && (!latest || e.tsMs >= latest.tsMs)) latest = e;
+      }
+      const before = stored.latest(ev);
+      // Stored events were accepted before this batch: on equal times the batch's win.
+      if (before && (!latest || before.ms > latest.tsMs)) ev.conversationId = before.id;
+      else if (latest) ev.conversationId = latest.conversationId;
+      else return;
+    }
+    const id = ev.conversationId;
+    let first: ConvFields | undefined = await stored.first(this.client, ev, id);
+    for (const e of earlier.ofConversation(ev, id)) if (!first || e.tsMs < first.ms) first = fieldsOf(e);
+    if (first) {
+      ev.channelType = first.channelType;
+      ev.channelId = first.channelId;
+      ev.language = first.language;
+    }
+    // A sessionized conversation of this user and channel: it now also ends (or starts) here.
+    await this.loadMissing([ev]);
+    const conv = this.convsFor(keyOf(ev), changes).find((c) => c.id === id);
+    if (conv) {
+      if (ev.tsMs < conv.startMs) conv.startMs = ev.tsMs;
+      if (ev.tsMs > conv.lastMs) conv.lastMs = ev.tsMs;
+    }
   }
 
   commit(changes: SessionChanges): void {

@@ -55,7 +55,9 @@ async function probe(req: RawRequest, ids: string[]): Promise<string> {
 
 const scoped = (op: FuzzOperation) =>
   op.params.some((p) => p.in === 'path' && (p.name === 'bot_id' || p.name === 'team_id'));
-const operations = fuzzOperations(loadApiDocument()).filter(scoped);
+// Writes of events answer 403 and claim an unclaimed bot, as ingest (CONTRACT-LIVE-API §1): below.
+const EVENT_WRITES = new Set(['Analytics_TrackEvent']);
+const operations = fuzzOperations(loadApiDocument()).filter((op) => scoped(op) && !EVENT_WRITES.has(op.operationId));
 
 describe("team B's token on team A's bot or team: 404, like one that does not exist", () => {
   test('the document has bot and team operations to probe', () => {
@@ -128,6 +130,21 @@ describe("ingest for team A's team or bot with B's token: 403 {code: 7}, nothing
       assert.deepEqual(diffSnapshots(before, await snapshotStores(srv.services)), []);
     });
   }
+});
+
+describe("TrackEvent on team A's bot with B's token: 403 {code: 7}, nothing stored", () => {
+  test("A's bot stays A's and stores nothing", async () => {
+    const before = await snapshotStores(srv.services);
+    const res = await api(`${srv.url}/v1/bots/${a.bot}/events/track`, b.token, {
+      method: 'POST',
+      body: JSON.stringify({ version: 'LIVE', user_id: 'u1', event: 'probe' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(res.status, 403, JSON.stringify(res.body));
+    assert.equal((res.body as Envelope).code, 7);
+    assert.deepEqual(diffSnapshots(before, await snapshotStores(srv.services)), []);
+    assert.equal(await srv.services.bots.ownerOf(a.bot), a.team);
+  });
 });
 
 describe("team A's definitions are invisible through team B's own bot", () => {

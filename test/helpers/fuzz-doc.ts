@@ -148,6 +148,24 @@ const OPERATION_BODIES: Record<string, Record<string, BodyField>> = {
   },
 };
 
+// Body fields whose meaning differs per operation (by operationId); 'skip' leaves a field
+// out of the fuzz (an object the value kinds cannot describe; its own tests cover it).
+const OPERATION_BODY_KINDS: Record<
+  string,
+  Record<string, { kind: FieldKind; enumValues?: readonly string[] } | 'skip'>
+> = {
+  // CONTRACT-LIVE-API §1: the fields of a tracking event, validated as ingest does.
+  Analytics_TrackEvent: {
+    id: { kind: 'optString' },
+    version: { kind: 'enum', enumValues: VERSIONS },
+    user_id: { kind: 'string' },
+    event: { kind: 'string' },
+    attributes: { kind: 'attributes' },
+    timestamp: { kind: 'timestamp' },
+    context: 'skip',
+  },
+};
+
 // Fields the operation cannot work without even where the seed's schema lists no `required`.
 const REQUIRED_BODY = new Set(['event', 'target', 'event_type', 'version', 'message']);
 
@@ -219,19 +237,24 @@ export function fuzzOperations(doc: OpenApiDocument): FuzzOperation[] {
       if (typeof schema.$ref === 'string') schema = resolveRef<Record<string, unknown>>(doc, schema.$ref);
       const props = (schema.properties ?? {}) as Record<string, unknown>;
       const required = new Set((schema.required as string[] | undefined) ?? []);
-      const own = OPERATION_BODIES[op.operationId];
-      op.body = Object.keys(props).map((name) => {
-        const field = own?.[name];
-        if (field) return { name, ...field };
-        // The document's own enum first (funnels' version is DRAFT/LIVE, a subscription's v1).
-        const enumValues = schemaEnum(props[name]) ?? BODY_KINDS[name]?.enumValues;
-        return {
-          name,
-          required: required.has(name) || REQUIRED_BODY.has(name),
-          kind: BODY_KINDS[name]?.kind ?? 'freeString',
-          ...(enumValues ? { enumValues } : {}),
-        };
-      });
+      const own = OPERATION_BODIES[r.operation.operationId];
+      const ownKinds = OPERATION_BODY_KINDS[r.operation.operationId] ?? {};
+      op.body = Object.keys(props)
+        .filter((name) => ownKinds[name] !== 'skip')
+        .map((name) => {
+          const field = own?.[name];
+          if (field) return { name, ...field };
+          const k = ownKinds[name] ?? BODY_KINDS[name];
+          const known = k === 'skip' ? undefined : k;
+          // The document's own enum first (funnels' version is DRAFT/LIVE, a subscription's v1).
+          const enumValues = schemaEnum(props[name]) ?? known?.enumValues;
+          return {
+            name,
+            required: required.has(name) || (ownKinds[name] === undefined && REQUIRED_BODY.has(name)),
+            kind: known?.kind ?? 'freeString',
+            ...(enumValues ? { enumValues } : {}),
+          };
+        });
     }
     return op;
   });

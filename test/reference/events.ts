@@ -49,6 +49,13 @@ export interface RefEvent {
   event?: string;
   attributes?: RefAttributes;
 
+  /**
+   * 'track': posted through TrackEvent (CONTRACT-LIVE-API §1), not /v1/ingest. Such an
+   * event never opens a conversation; it joins one (see `track.ts`) and takes its channel
+   * and language. Build it with `trackRefEvent`.
+   */
+  via?: 'track';
+
   // voice_call
   duration_seconds?: number;
 

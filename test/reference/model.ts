@@ -8,6 +8,7 @@
  */
 import { parseInstantMs } from './buckets.js';
 import type { RefEvent, RefEventType, RefVersion } from './events.js';
+import { sessionizeInIngestOrder } from './track.js';
 
 /** §2: "no gap of 15 minutes or more (configurable)". */
 export const DEFAULT_SESSION_GAP_MS = 15 * 60 * 1000;
@@ -23,9 +24,11 @@ export interface ModelEvent {
   user_id: string | undefined;
   /** Epoch milliseconds (a SQL engine with DateTime64(3) keeps ms; finer digits are truncated). */
   ms: number;
-  /** Defaults of §1 applied. */
+  /** Defaults of §1 applied (a TrackEvent event: its conversation's, see track.ts). */
   channel_type: string;
   language: string;
+  /** '' when absent (a TrackEvent event: its conversation's). */
+  channel_id: string;
   /** Key into `Model.conversations`; undefined for voice_call / kb_query. */
   conversationKey: string | undefined;
 }
@@ -125,6 +128,7 @@ function toModelEvent(seq: number, raw: RefEvent): ModelEvent {
     ms: parseInstantMs(raw.timestamp),
     channel_type: orUnknown(raw.channel_type),
     language: orUnknown(raw.language),
+    channel_id: raw.channel_id ?? '',
     conversationKey: undefined,
   };
 }
@@ -204,7 +208,11 @@ function buildConversation(key: string, members: ModelEvent[], n: number): Conve
 export function buildModel(events: RefEvent[], options: ModelOptions = {}): Model {
   const { kept, duplicates } = dedupe(events);
   const modelEvents = kept.map(({ seq, raw }) => toModelEvent(seq, raw));
-  sessionize(modelEvents, options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS);
+  const gapMs = options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS;
+  // With TrackEvent events the order of arrival matters (each joins what was accepted
+  // before it), so the conversations are built in ingest order (track.ts).
+  if (modelEvents.some((e) => e.raw.via === 'track')) sessionizeInIngestOrder(modelEvents, gapMs);
+  else sessionize(modelEvents, gapMs);
 
   const groups = new Map<string, ModelEvent[]>();
   for (const e of modelEvents) {

@@ -5,6 +5,7 @@ import { eventHandlers } from './events.ts';
 import { flowHandlers } from './flows.ts';
 import { ingestHandlers } from './ingest.ts';
 // issue 13 imports: tracking writes
+import { trackHandlers } from './track.ts';
 //
 // issue 13 imports: streams
 //
@@ -43,6 +44,7 @@ export const operationHandlers: Record<string, Handler | undefined> = {
   ...subscriptionHandlers,
   ...botAnalyticsHandlers,
   // issue 13: tracking writes
+  ...trackHandlers,
   //
   // issue 13: streams
   //
