@@ -125,7 +125,10 @@ export function filterOverValue(f: AttributeFilter, v: string, pname: string): S
       if (bound === undefined) return { sql: '0', params: {} };
       const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[f.operator];
       return {
-        sql: `(match(${v}, {${pname}_re:String}) AND toFloat64OrNull(${v}) ${op} {${pname}_n:Float64})`,
+        // OrZero, not OrNull: the pattern already guarantees a number, and a Nullable result
+        // would make every expression built on this one Nullable (a funnel's step bitmask
+        // read past its end gave NULL instead of 0 and counted a step as reached).
+        sql: `(match(${v}, {${pname}_re:String}) AND toFloat64OrZero(${v}) ${op} {${pname}_n:Float64})`,
         params: { [`${pname}_re`]: NUMBER_PATTERN, [`${pname}_n`]: bound },
       };
     }

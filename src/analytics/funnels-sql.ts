@@ -62,7 +62,9 @@ export function countsSql(actorsSql: string, orderType: FunnelOrderType, nSteps:
 
 /** Bitmask of one row: bit k set when `conds[k]` holds. */
 export function maskSql(conds: readonly string[]): string {
-  return `toUInt32(${conds.map((c, k) => `bitShiftLeft(toUInt32(${c}), ${k})`).join(' + ')})`;
+  // ifNull: a condition that can be NULL must not make the mask Nullable, or an index past
+  // the end of `masks` reads NULL (not 0) and the strict walk takes it for a match.
+  return `toUInt32(${conds.map((c, k) => `bitShiftLeft(toUInt32(ifNull(${c}, 0)), ${k})`).join(' + ')})`;
 }
 
 export interface EventsFunnelSqlInput {

@@ -199,6 +199,19 @@ describe('events funnel', () => {
     ]);
   });
 
+  test('strict: a numeric step filter after the last event of a run reaches nothing (regression)', async () => {
+    // Found by the property test (seed -1970171011): a gt filter made the step bitmask
+    // Nullable, the strict walk read NULL past the end of a sequence and counted the next
+    // step as reached. Every user's last event ends their runs here.
+    const steps = [
+      { order: 1, event_id: 'buy' },
+      { order: 2, event_id: 'view', properties: [{ key: 'n', operator: 'gt', value: ['1'] }] },
+    ];
+    const body = await funnel('events', { ...RANGE, steps, order_type: 'strict' });
+    const counts = table(body)[0] ?? [];
+    assert.equal(counts[2], 0, JSON.stringify(body));
+  });
+
   test('step and top-level filters; no actors: one zero entry, or [] with a breakdown', async () => {
     const steps = [
       { order: 1, event_id: 'view', properties: [{ key: 'plan', operator: 'eq', value: ['free'] }] },
