@@ -13,7 +13,6 @@ import {
   type SqlPart,
   type ValueResolver,
 } from './attribute-filters.ts';
-import { startedConversationsSql } from './conversation-facts.ts';
 import { definitionId } from './event-definitions.ts';
 import { eventsFunnelSql, type FunnelOrderType, flowFunnelSql } from './funnels-sql.ts';
 import type { BotVersion } from './sql.ts';
@@ -207,7 +206,7 @@ export function flowFunnelQuery(req: FunnelRequest): { query: string; params: Re
     stepFilters: stepFilters.map((f) => f.sql),
     globalWhere: global.sql,
     breakdown: breakdown?.sql,
-    conversationsSql: startedConversationsSql({ keyWhere: key }),
+    keyWhere: key,
   });
   return {
     query,
