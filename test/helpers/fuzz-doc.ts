@@ -218,7 +218,22 @@ function schemaEnum(prop: unknown): string[] | undefined {
   return Array.isArray(e) && e.every((x) => typeof x === 'string') ? e : undefined;
 }
 
+/**
+ * Operations that claim the bot they write to (CONTRACT §7: ingest and TrackEvent). Their
+ * cases run last: a well-formed random `bot_id` they accept becomes the fuzz team's bot, and
+ * a later read of it would rightly answer 200 where a never-claimed bot answers 404.
+ */
+const CLAIMING_OPERATIONS: ReadonlySet<string> = new Set(['Analytics_Ingest', 'Analytics_TrackEvent']);
+
 export function fuzzOperations(doc: OpenApiDocument): FuzzOperation[] {
+  const ops = buildFuzzOperations(doc);
+  return [
+    ...ops.filter((o) => !CLAIMING_OPERATIONS.has(o.operationId)),
+    ...ops.filter((o) => CLAIMING_OPERATIONS.has(o.operationId)),
+  ];
+}
+
+function buildFuzzOperations(doc: OpenApiDocument): FuzzOperation[] {
   return listRoutes(doc).map((r) => {
     const params: FuzzParam[] = r.parameters
       .filter((p) => p.in === 'path' || p.in === 'query')

@@ -513,7 +513,8 @@ export function badJsonValues(
     ...specificJson(kind),
   ];
   if (kind === 'enum') {
-    const v = enumValues[0] ?? 'x';
+    // The first value with letters: changing the case of "" (bot_version's "unset") is "" again.
+    const v = enumValues.find((e) => e.toLowerCase() !== e.toUpperCase()) ?? 'x';
     fixed.push(
       { label: 'enum lower', value: v.toLowerCase() === v ? v.toUpperCase() : v.toLowerCase(), expect: 'reject' },
       { label: 'enum padded', value: ` ${v}`, expect: 'reject' },
