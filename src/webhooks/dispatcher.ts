@@ -5,6 +5,7 @@ import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ControlDb } from '../store/control/db.ts';
 import type { AttemptResult, ChallengeState, DeliveryStore, QueuedDelivery } from './delivery-store.ts';
 import { readNewEvents, type SourceSpec } from './event-source.ts';
+import { nextStep } from './retry-policy.ts';
 import type { WebhookSender } from './sender.ts';
 import { signingKey } from './signing.ts';
 import {
@@ -15,7 +16,6 @@ import {
   toOut,
 } from './subscriptions.ts';
 
-const FIVE_DAYS_MS = 5 * 86_400_000;
 const SCAN_BATCH = 5_000;
 /** Deliveries held in memory per subscription; the rest wait in the durable queue. */
 const BUFFER_CAP = 2_000;
@@ -24,7 +24,6 @@ const TICK_MS = 1_000;
 const RESCAN_EVERY_TICKS = 10;
 const PRUNE_EVERY_TICKS = 3_600;
 const KEEP_HISTORY_MS = 7 * 86_400_000;
-const RETRY_AFTER_CAP_SEC = 86_400;
 /** Challenges sent at most: at creation, then after the schedule's first three delays (§7). */
 const MAX_CHALLENGES = 4;
 /** A challenge result that could not be written is tried again (send and write) after this. */
@@ -337,25 +336,31 @@ export class WebhookDispatcher {
     }
     if (this.stopped && !res.ok && res.statusCode === 0) return; // cut by shutdown: not an attempt
     const now = Date.now();
-    const schedule = this.opts.retryScheduleSeconds;
+    const step = nextStep({
+      attempt,
+      result: res,
+      schedule: this.opts.retryScheduleSeconds,
+      failingSince: s.failingSince,
+      now,
+      random: Math.random(),
+    });
     let outcome: AttemptResult['outcome'] = 'delivered';
     let nextAttemptAt = now;
-    if (res.ok) {
+    if (step.kind === 'delivered') {
       if (s.status === 'FAILING') this.setStatus(s, 'ACTIVE', '');
-    } else if (res.statusCode === 410) {
+    } else if (step.kind === 'disable') {
       outcome = 'failed';
-      this.setStatus(s, 'DISABLED', 'receiver answered 410 Gone', 'gone');
-    } else if (attempt > schedule.length || (s.failingSince !== undefined && now - s.failingSince >= FIVE_DAYS_MS)) {
-      outcome = 'failed';
-      this.setStatus(s, 'DISABLED', `delivery failed ${attempt} times: ${res.error}`, 'notification_failures_exceeded');
+      if (step.reason === 'gone') this.setStatus(s, 'DISABLED', 'receiver answered 410 Gone', 'gone');
+      else
+        this.setStatus(
+          s,
+          'DISABLED',
+          `delivery failed ${attempt} times: ${res.error}`,
+          'notification_failures_exceeded',
+        );
     } else {
       outcome = 'retry';
-      const base = (schedule[attempt - 1] ?? 0) * 1000;
-      // ±10 % jitter so a fleet of retries does not hit the receiver in lockstep.
-      let delay = base * (0.9 + Math.random() * 0.2);
-      if (res.retryAfterSec !== undefined)
-        delay = Math.max(delay, Math.min(res.retryAfterSec, RETRY_AFTER_CAP_SEC) * 1000);
-      nextAttemptAt = now + Math.round(delay);
+      nextAttemptAt = step.at;
       if (s.status === 'ACTIVE') this.setStatus(s, 'FAILING', res.error);
     }
     this.onAttempt?.(outcome);
