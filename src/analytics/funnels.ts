@@ -8,15 +8,14 @@ import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import {
   type AttributeFilter,
   eventValueResolver,
-  eventValueSql,
   filtersSql,
   type SqlPart,
   type ValueResolver,
 } from './attribute-filters.ts';
 import { definitionId } from './event-definitions.ts';
 import { eventsFunnelSql, type FunnelOrderType, flowFunnelSql } from './funnels-sql.ts';
+import { BOT_KEY, queryRows, scopeParams } from './query.ts';
 import type { BotVersion } from './sql.ts';
-import { rangeParams } from './sql.ts';
 import type { TimeRange } from './time-range.ts';
 
 export type { FunnelOrderType };
@@ -84,16 +83,15 @@ const DEFINITION_ID = /^evd_[0-9a-f]{24}$/;
 async function stepNames(ch: ClickHouseClient, req: FunnelRequest, signal?: AbortSignal): Promise<string[][]> {
   const byId = new Map<string, string>();
   if (req.steps.some((s) => DEFINITION_ID.test(s.event_id))) {
-    const rs = await ch.query({
-      query: `SELECT DISTINCT toString(event_name) AS name FROM events
-              WHERE team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}
-                AND type = 'tracking'
-                AND ts >= fromUnixTimestamp64Milli({start_ms:Int64}) AND ts < fromUnixTimestamp64Milli({end_ms:Int64})`,
-      query_params: { ...rangeParams(req.range), team: req.teamId, bot: req.botId, version: req.version },
-      format: 'JSONEachRow',
-      ...(signal ? { abort_signal: signal } : {}),
-    });
-    for (const r of await rs.json<{ name: string }>()) byId.set(definitionId(req.botId, r.name), r.name);
+    const rows = await queryRows<{ name: string }>(
+      ch,
+      `SELECT DISTINCT toString(event_name) AS name FROM events
+       WHERE ${BOT_KEY} AND type = 'tracking'
+         AND ts >= fromUnixTimestamp64Milli({start_ms:Int64}) AND ts < fromUnixTimestamp64Milli({end_ms:Int64})`,
+      scopeParams(req),
+      signal,
+    );
+    for (const r of rows) byId.set(definitionId(req.botId, r.name), r.name);
   }
   return req.steps.map((s) => {
     const named = byId.get(s.event_id);
@@ -133,23 +131,17 @@ function shape(req: FunnelRequest, rows: CountsRow[]): FunnelAnswer {
   return { result: sorted.map((r) => entry(r.bval, r.counts)) };
 }
 
-function merge(parts: SqlPart[]): Record<string, unknown> {
-  return Object.assign({}, ...parts.map((p) => p.params));
-}
-
-async function run(
-  ch: ClickHouseClient,
-  query: string,
-  params: Record<string, unknown>,
-  signal?: AbortSignal,
-): Promise<CountsRow[]> {
-  const rs = await ch.query({
-    query,
-    query_params: params,
-    format: 'JSONEachRow',
-    ...(signal ? { abort_signal: signal } : {}),
-  });
-  return rs.json<CountsRow>();
+/**
+ * The step filters, top-level filters and breakdown of a funnel as SQL over one row (an
+ * event for events funnels, a conversation for flow funnels), with every parameter they use.
+ */
+function funnelConditions(req: FunnelRequest, resolve: ValueResolver) {
+  const steps = req.steps.map((s, k) => filtersSql(s.properties, `s${k}_`, resolve));
+  const global = filtersSql(req.properties, 'g', resolve);
+  const breakdown = req.breakdown === undefined ? undefined : resolve(req.breakdown, 'bk');
+  const parts: SqlPart[] = [...steps, global, ...(breakdown ? [breakdown] : [])];
+  const params: Record<string, unknown> = Object.assign({}, ...parts.map((p) => p.params));
+  return { steps: steps.map((f) => f.sql), global: global.sql, breakdown: breakdown?.sql, params };
 }
 
 /** The SQL and parameters of an events funnel whose step names are known (also used by the benchmark). */
@@ -157,28 +149,22 @@ export function eventsFunnelQuery(
   req: FunnelRequest,
   names: readonly string[][],
 ): { query: string; params: Record<string, unknown> } {
-  const stepFilters = req.steps.map((s, k) => filtersSql(s.properties, `s${k}_`, eventValueResolver));
-  const global = filtersSql(req.properties, 'g', eventValueResolver);
-  const breakdown = req.breakdown === undefined ? undefined : eventValueSql(req.breakdown, 'bk');
-  const stepConds = stepFilters.map((f, k) => `(has({sn${k}:Array(String)}, toString(event_name)) AND ${f.sql})`);
-  const nameParams = Object.fromEntries(names.map((n, k) => [`sn${k}`, n]));
+  const c = funnelConditions(req, eventValueResolver);
+  const stepConds = c.steps.map((f, k) => `(has({sn${k}:Array(String)}, toString(event_name)) AND ${f})`);
   const query = eventsFunnelSql({
     orderType: req.orderType,
     stepConds,
-    globalWhere: global.sql,
-    breakdown: breakdown?.sql,
+    globalWhere: c.global,
+    breakdown: c.breakdown,
     sequentialPrefilter: 'has({all_names:Array(String)}, toString(event_name))',
   });
   return {
     query,
     params: {
-      ...rangeParams(req.range),
-      team: req.teamId,
-      bot: req.botId,
-      version: req.version,
+      ...scopeParams(req),
       all_names: [...new Set(names.flat())],
-      ...nameParams,
-      ...merge([...stepFilters, global, ...(breakdown ? [breakdown] : [])]),
+      ...Object.fromEntries(names.map((n, k) => [`sn${k}`, n])),
+      ...c.params,
     },
   };
 }
@@ -191,32 +177,26 @@ export async function computeEventsFunnel(
 ): Promise<FunnelAnswer> {
   const names = await stepNames(ch, req, signal);
   const { query, params } = eventsFunnelQuery(req, names);
-  return shape(req, await run(ch, query, params, signal));
+  return shape(req, await queryRows<CountsRow>(ch, query, params, signal));
 }
 
 /** The SQL and parameters of a flow funnel (also used by the benchmark). */
 export function flowFunnelQuery(req: FunnelRequest): { query: string; params: Record<string, unknown> } {
-  const stepFilters = req.steps.map((s, k) => filtersSql(s.properties, `s${k}_`, flowResolver));
-  const global = filtersSql(req.properties, 'g', flowResolver);
-  const breakdown = req.breakdown === undefined ? undefined : flowResolver(req.breakdown, 'bk');
-  const key = 'team_id = {team:String} AND bot_id = {bot:String} AND version = {version:String}';
+  const c = funnelConditions(req, flowResolver);
   const query = flowFunnelSql({
     orderType: req.orderType,
     stepCount: req.steps.length,
-    stepFilters: stepFilters.map((f) => f.sql),
-    globalWhere: global.sql,
-    breakdown: breakdown?.sql,
-    keyWhere: key,
+    stepFilters: c.steps,
+    globalWhere: c.global,
+    breakdown: c.breakdown,
+    keyWhere: BOT_KEY,
   });
   return {
     query,
     params: {
-      ...rangeParams(req.range),
-      team: req.teamId,
-      bot: req.botId,
-      version: req.version,
+      ...scopeParams(req),
       ...Object.fromEntries(req.steps.map((s, k) => [`sid${k}`, s.event_id])),
-      ...merge([...stepFilters, global, ...(breakdown ? [breakdown] : [])]),
+      ...c.params,
     },
   };
 }
@@ -228,5 +208,5 @@ export async function computeFlowFunnel(
   signal?: AbortSignal,
 ): Promise<FunnelAnswer> {
   const { query, params } = flowFunnelQuery(req);
-  return shape(req, await run(ch, query, params, signal));
+  return shape(req, await queryRows<CountsRow>(ch, query, params, signal));
 }

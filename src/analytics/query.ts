@@ -28,7 +28,7 @@ export async function queryRows<T>(
 }
 
 /** Parameters shared by every bot query: tenant, bot, version, range, time zone. */
-export function scopeParams(s: BotScope): Record<string, unknown> {
+export function scopeParams(s: Pick<BotScope, 'teamId' | 'botId' | 'version' | 'range'>): Record<string, unknown> {
   return { team: s.teamId, bot: s.botId, version: s.version, ...rangeParams(s.range) };
 }
 
