@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import { eventValueSql } from './attribute-filters.ts';
+import { queryRows } from './query.ts';
 import type { BotVersion } from './sql.ts';
 
 /** The window the values are read from: (now − 30 d, now] (CONTRACT-LIVE-API §2). */
@@ -35,8 +36,9 @@ export async function attributeValues(
 ): Promise<AttributeValue[]> {
   const { teamId, botId, key, query, event, version, nowMs } = args;
   const value = eventValueSql(key, 'av_key');
-  const rs = await ch.query({
-    query: `SELECT v AS value, count() AS n
+  const rows = await queryRows<{ value: string; n: string | number }>(
+    ch,
+    `SELECT v AS value, count() AS n
             FROM (
               SELECT ${value.sql} AS v
               FROM events
@@ -50,7 +52,7 @@ export async function attributeValues(
             GROUP BY v
             ORDER BY n DESC, v ASC
             LIMIT {limit:UInt32}`,
-    query_params: {
+    {
       ...value.params,
       team: teamId,
       bot: botId,
@@ -61,9 +63,7 @@ export async function attributeValues(
       q: query,
       limit: MAX_ATTRIBUTE_VALUES,
     },
-    format: 'JSONEachRow',
-    ...(signal ? { abort_signal: signal } : {}),
-  });
-  const rows = await rs.json<{ value: string; n: string | number }>();
+    signal,
+  );
   return rows.map((r) => ({ key, value: r.value }));
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import { type AttributeFilter, eventValueResolver, filtersSql, VALUELESS_OPERATORS } from './attribute-filters.ts';
+import { queryRows } from './query.ts';
 import { type BotVersion, IN_RANGE, rangeParams } from './sql.ts';
 import type { TimeRange } from './time-range.ts';
 
@@ -127,8 +128,9 @@ export async function listTrackingEvents(
       ? ''
       : 'AND (ts, id, seq) > (fromUnixTimestamp64Milli({a_ts:Int64}), {a_id:String}, {a_seq:UInt64})';
   const match = matchSql(args.match ?? NO_MATCH);
-  const rs = await ch.query({
-    query: `SELECT id, event_name, bot_id, version, user_id, channel_id, channel_type,
+  const rows = await queryRows<Row>(
+    ch,
+    `SELECT id, event_name, bot_id, version, user_id, channel_id, channel_type,
                    conversation_id, attributes, toUnixTimestamp64Milli(ts) AS ts_ms, seq
             FROM events
             WHERE team_id = {team:String}
@@ -137,7 +139,7 @@ export async function listTrackingEvents(
               AND type = 'tracking' AND ${IN_RANGE('ts')} ${after}${match.sql}
             ORDER BY ts, id, seq
             LIMIT {limit:UInt32}`,
-    query_params: {
+    {
       ...rangeParams(range),
       ...match.params,
       team: teamId,
@@ -146,10 +148,8 @@ export async function listTrackingEvents(
       limit: pageSize + 1,
       ...(pos ? { a_ts: pos[0], a_id: pos[1], a_seq: pos[2] } : {}),
     },
-    format: 'JSONEachRow',
-    ...(signal ? { abort_signal: signal } : {}),
-  });
-  const rows = await rs.json<Row>();
+    signal,
+  );
   const page = rows.slice(0, pageSize);
   const last = page[page.length - 1];
   const more = rows.length > pageSize && last !== undefined;
