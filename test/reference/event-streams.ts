@@ -10,8 +10,7 @@
  * - `attributes` is the posted object's JSON text (`{}` when absent);
  * - attribute values skip "not set" (absent or '') and read `$` keys as event fields.
  */
-import type { RefAttributes } from './events.js';
-import { attributeText, matchesAll, type RefFilter } from './filters.js';
+import { eventKeyText, matchesAll, type RefFilter } from './filters.js';
 import type { Model, ModelEvent } from './model.js';
 import { byCountDescThenText, compareText } from './order.js';
 import { inRange, one, type PathParams, type Query, type Range, rangeOf, required } from './params.js';
@@ -50,22 +49,7 @@ function conversationIdOf(model: Model, e: ModelEvent): string {
 
 /** The text a filter key reads on an event: `$` fields, else the attribute's text. */
 export function fieldText(model: Model, e: ModelEvent, key: string): string {
-  switch (key) {
-    case '$channel_type':
-      return e.channel_type;
-    case '$language':
-      return e.language;
-    case '$campaign_id':
-      return e.raw.campaign_id ?? '';
-    case '$campaign_source':
-      return e.raw.campaign_source ?? '';
-    case '$user_id':
-      return e.user_id ?? '';
-    case '$conversation_id':
-      return conversationIdOf(model, e);
-    default:
-      return attributeText(e.raw.attributes as RefAttributes | undefined, key);
-  }
+  return eventKeyText(e, conversationIdOf(model, e), key);
 }
 
 function toBody(model: Model, e: ModelEvent): RefTrackingEvent {

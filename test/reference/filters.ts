@@ -6,6 +6,7 @@
  * which matches only neq, not_contains and is_not_set.
  */
 import type { RefAttributes } from './events.js';
+import type { ModelEvent } from './model.js';
 
 export interface RefFilter {
   key: string;
@@ -82,4 +83,24 @@ export function matchesFilter(text: string, f: RefFilter): boolean {
 /** All filters hold (ANDed), each reading its key through `textOf`. */
 export function matchesAll(textOf: (key: string) => string, filters: readonly RefFilter[] | undefined): boolean {
   return (filters ?? []).every((f) => matchesFilter(textOf(f.key), f));
+}
+
+/** A tracking event's text for a key: a `$` field, or an attribute (JSON text for numbers/booleans). */
+export function eventKeyText(e: ModelEvent, conversationId: string | undefined, key: string): string {
+  switch (key) {
+    case '$channel_type':
+      return e.channel_type;
+    case '$language':
+      return e.language;
+    case '$campaign_id':
+      return e.raw.campaign_id ?? '';
+    case '$campaign_source':
+      return e.raw.campaign_source ?? '';
+    case '$user_id':
+      return e.user_id ?? '';
+    case '$conversation_id':
+      return conversationId ?? '';
+    default:
+      return attributeText(e.raw.attributes, key);
+  }
 }

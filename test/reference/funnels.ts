@@ -7,7 +7,7 @@
  * layer refuses others, so the reference never sees them); `breakdown_property` "" means
  * no breakdown; `order_type` defaults to sequential.
  */
-import { attributeText, matchesAll, type RefFilter } from './filters.js';
+import { eventKeyText, matchesAll, type RefFilter } from './filters.js';
 import type { Conversation, Model, ModelEvent } from './model.js';
 import { compareText } from './order.js';
 import { inRange, type Query, rangeOf } from './params.js';
@@ -107,26 +107,6 @@ function asQuery(body: RefFunnelBody): Query {
   const q: Query = { start_time: body.start_time, end_time: body.end_time };
   if (body.timezone !== undefined) q.timezone = body.timezone;
   return q;
-}
-
-/** A tracking event's text for a key: a `$` field, or an attribute (JSON text for numbers/booleans). */
-export function eventKeyText(e: ModelEvent, conversationId: string | undefined, key: string): string {
-  switch (key) {
-    case '$channel_type':
-      return e.channel_type;
-    case '$language':
-      return e.language;
-    case '$campaign_id':
-      return e.raw.campaign_id ?? '';
-    case '$campaign_source':
-      return e.raw.campaign_source ?? '';
-    case '$user_id':
-      return e.user_id ?? '';
-    case '$conversation_id':
-      return conversationId ?? '';
-    default:
-      return attributeText(e.raw.attributes, key);
-  }
 }
 
 /**
