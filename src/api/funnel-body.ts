@@ -11,7 +11,7 @@ import { parseTimeRange, parseTimezone } from '../analytics/time-range.ts';
 import { ATTRIBUTE_KEY_MAX_CHARS, FIELD_MAX_CHARS } from '../ingest/limits.ts';
 import { badField, ServiceError } from './errors.ts';
 import { filtersField } from './filter-body.ts';
-import { type Query, textParam } from './params.ts';
+import { jsonObjectBody, type Query, textParam } from './params.ts';
 
 export type FunnelKind = 'events' | 'flows';
 
@@ -88,8 +88,7 @@ export function funnelBody(
   teamId: string,
   botId: string,
 ): FunnelRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badField('body', 'must be a JSON object');
-  const o = body as Record<string, unknown>;
+  const o = jsonObjectBody(body);
 
   const version = o.version;
   if (version !== 'DRAFT' && version !== 'LIVE')

@@ -10,7 +10,7 @@ import type { Filters } from '../analytics/sql.ts';
 import { TEAM_GROUP_FIELDS, type TeamGroupField } from '../analytics/team-group-by.ts';
 import { parseTimeRange, type RangeOptions, type TimeRange } from '../analytics/time-range.ts';
 import type { BotVersion } from '../ingest/event.ts';
-import { badParam } from './errors.ts';
+import { badField, badParam } from './errors.ts';
 import { firstParam } from './querystring.ts';
 
 export type Query = Record<string, unknown>;
@@ -123,4 +123,10 @@ export function edgeDirectionParam(value: unknown): EdgeDirection {
   if (v === 'sources' || v === 'targets') return v;
   if (v === undefined || v === '') throw badParam('type', 'is required (sources or targets)');
   throw badParam('type', 'must be sources or targets');
+}
+
+/** A JSON request body that must be an object (else a 400 naming `body`). */
+export function jsonObjectBody(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badField('body', 'must be a JSON object');
+  return body as Record<string, unknown>;
 }

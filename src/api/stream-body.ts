@@ -10,7 +10,7 @@ import { FIELD_MAX_CHARS } from '../ingest/limits.ts';
 import { badField, badParam, ServiceError } from './errors.ts';
 import { filtersField } from './filter-body.ts';
 import { parsePageSize } from './page-tokens.ts';
-import { type Query, rangeParam, textParam, versionParam } from './params.ts';
+import { jsonObjectBody, type Query, rangeParam, textParam, versionParam } from './params.ts';
 import { assertStorableText } from './routes/well-formed.ts';
 
 /** The exact-match fields and the cap of each (an id's, an event name's, a campaign's). */
@@ -62,9 +62,9 @@ export function asField<T>(read: () => T): T {
  * stored event, so a filter holding one is a client bug (400 naming the field).
  */
 export function bodyObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badField('body', 'must be a JSON object');
-  asField(() => assertStorableText(body));
-  return body as Record<string, unknown>;
+  const b = jsonObjectBody(body);
+  asField(() => assertStorableText(b));
+  return b;
 }
 
 /** An optional string field (the document types it, so a wrong type rarely gets here). */

@@ -7,6 +7,7 @@ import {
   type NewSubscription,
 } from '../webhooks/subscriptions.ts';
 import { badField } from './errors.ts';
+import { jsonObjectBody } from './params.ts';
 
 // The create-subscription body (CONTRACT §5, CONTRACT-LIVE-API §6) read into a typed
 // NewSubscription at the edge: every problem is a 400 naming the field, nothing stored.
@@ -36,8 +37,7 @@ function parseBotVersion(raw: unknown): BotVersionFilter {
 }
 
 export async function parseCreateSubscription(body: unknown, allowPrivate: boolean): Promise<NewSubscription> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badField('body', 'must be a JSON object');
-  const o = body as Record<string, unknown>;
+  const o = jsonObjectBody(body);
   if (typeof o.target !== 'string' || o.target === '') throw badField('target', 'is required');
   if (o.target.length > 2048) throw badField('target', 'must be at most 2048 characters');
   const targetProblem = await checkTarget(o.target, allowPrivate);
