@@ -193,7 +193,9 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
     const handler = ops.instrument(operationId, operationHandlers[operationId]);
     const okSchema = spec.operation.responses['200']?.content?.['application/json']?.schema;
     const isIngest = operationId === 'Analytics_Ingest';
-    const claimsBot = operationId === 'Analytics_TrackEvent';
+    // Event writes (ingest scope: /v1/ingest, TrackEvent) claim their bot and answer 403 for
+    // another team's (CONTRACT §6); every other bot route answers 404 for a bot not the team's.
+    const claimsBot = scope === 'ingest';
     const bodySchema = spec.operation.requestBody?.content?.['application/json']?.schema;
     const bodyTypes = Object.keys(spec.operation.requestBody?.content ?? {});
     const teamSites = teamClaimSites(spec);

@@ -6,6 +6,7 @@
  * by its schema type (integer → int, anything else → free text).
  */
 import { listRoutes, type OpenApiDocument, type OpenApiParameter, resolveRef } from '../../src/api/openapi.ts';
+import { scopeOf } from '../../src/api/scopes.ts';
 import type { FieldKind, Kind } from './fuzz-values.ts';
 
 export interface FuzzParam {
@@ -223,14 +224,11 @@ function schemaEnum(prop: unknown): string[] | undefined {
  * cases run last: a well-formed random `bot_id` they accept becomes the fuzz team's bot, and
  * a later read of it would rightly answer 200 where a never-claimed bot answers 404.
  */
-const CLAIMING_OPERATIONS: ReadonlySet<string> = new Set(['Analytics_Ingest', 'Analytics_TrackEvent']);
+const claims = (o: FuzzOperation): boolean => scopeOf(o.operationId) === 'ingest';
 
 export function fuzzOperations(doc: OpenApiDocument): FuzzOperation[] {
   const ops = buildFuzzOperations(doc);
-  return [
-    ...ops.filter((o) => !CLAIMING_OPERATIONS.has(o.operationId)),
-    ...ops.filter((o) => CLAIMING_OPERATIONS.has(o.operationId)),
-  ];
+  return [...ops.filter((o) => !claims(o)), ...ops.filter(claims)];
 }
 
 function buildFuzzOperations(doc: OpenApiDocument): FuzzOperation[] {
