@@ -13,7 +13,7 @@ const ADMIN_OPERATIONS = new Set([
 ]);
 
 export function scopeOf(operationId: string): Scope | 'any' {
-  if (operationId === 'Analytics_Echo') return 'any';
+  if (operationId === 'Analytics_Echo' || operationId === 'Analytics_GetTokenInfo') return 'any';
   if (operationId === 'Analytics_Ingest' || operationId === 'Analytics_TrackEvent') return 'ingest';
   if (ADMIN_OPERATIONS.has(operationId)) return 'admin';
   return 'read';

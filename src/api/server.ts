@@ -8,6 +8,7 @@ import type { AppServices } from '../services.ts';
 import { checkRequestBody } from './body-gate.ts';
 import { handleClientError } from './client-errors.ts';
 import type { HandlerContext } from './context.ts';
+import { registerDashboard } from './dashboard.ts';
 import { mapError } from './error-mapping.ts';
 import { ApiError, badParam, GrpcCode } from './errors.ts';
 import { edgeServerFactory, MAX_PARAM_LENGTH, sendContinueIfAwaited } from './http-edge.ts';
@@ -167,6 +168,7 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
 
   await app.register(swagger, { mode: 'static', specification: { document: doc as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerDashboard(app);
   app.get('/openapi.json', { schema: { hide: true } }, async () => doc);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {

@@ -1,0 +1,171 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { addDays, type Controls, defaultBucket, PRESETS, timeRange } from '../lib/controls.ts';
+import { dimensionValues } from '../lib/dimensions.ts';
+import { setParams } from '../lib/location.ts';
+
+const ZONES: string[] = (() => {
+  try {
+    return Intl.supportedValuesOf('timeZone');
+  } catch {
+    return ['UTC'];
+  }
+})();
+
+function MultiSelect({
+  label,
+  name,
+  values,
+  selected,
+}: {
+  label: string;
+  name: string;
+  values: string[];
+  selected: string[];
+}) {
+  const all = [...new Set([...values, ...selected])];
+  const toggle = (v: string) => {
+    const next = selected.includes(v) ? selected.filter((s) => s !== v) : [...selected, v];
+    setParams({ [name]: next.join(',') || undefined });
+  };
+  return (
+    <details class="multi" data-control={name}>
+      <summary>
+        {label}: {selected.length ? selected.join(', ') : 'all'}
+      </summary>
+      <fieldset>
+        <legend class="sr-only">{label}</legend>
+        {all.length === 0 ? <span class="muted">no values in the last 90 days</span> : null}
+        {all.map((v) => (
+          <label key={v}>
+            <input type="checkbox" checked={selected.includes(v)} onChange={() => toggle(v)} /> {v}
+          </label>
+        ))}
+        {selected.length ? (
+          <button type="button" onClick={() => setParams({ [name]: undefined })}>
+            Clear
+          </button>
+        ) : null}
+      </fieldset>
+    </details>
+  );
+}
+
+/** The global controls: every change is written to the address (shareable, back button). */
+export function ControlsBar({ controls, bots }: { controls: Controls; bots: string[] | null }) {
+  const c = controls;
+  const [dims, setDims] = useState<{ channels: string[]; languages: string[] }>({ channels: [], languages: [] });
+  useEffect(() => {
+    let live = true;
+    dimensionValues(c).then(
+      (d) => live && setDims(d),
+      () => live && setDims({ channels: [], languages: [] }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [c.bot, c.version, c.tz]);
+  const range = useMemo(() => timeRange(c), [c.range, c.from, c.to, c.tz]);
+  const bucketOptions = (['1h', '1d', '1w'] as const).filter((b) =>
+    b === '1h' ? range.days <= 31 : b === '1d' ? range.days > 1 : range.days > 7,
+  );
+  return (
+    <form class="controls" aria-label="Dashboard controls" onSubmit={(e) => e.preventDefault()}>
+      <label>
+        Bot
+        <select
+          name="bot"
+          value={c.bot ?? ''}
+          onChange={(e) => setParams({ bot: (e.target as HTMLSelectElement).value })}
+        >
+          {(bots ?? []).map((b) => (
+            <option key={b} value={b}>
+              {b}
+            </option>
+          ))}
+          {c.bot && !(bots ?? []).includes(c.bot) ? <option value={c.bot}>{c.bot}</option> : null}
+        </select>
+      </label>
+      <label>
+        Version
+        <select
+          name="version"
+          value={c.version}
+          onChange={(e) => setParams({ version: (e.target as HTMLSelectElement).value })}
+        >
+          <option value="LIVE">LIVE</option>
+          <option value="DRAFT">DRAFT</option>
+        </select>
+      </label>
+      <label>
+        Range
+        <select
+          name="range"
+          value={c.range}
+          onChange={(e) => {
+            const r = (e.target as HTMLSelectElement).value;
+            const days = r === '24h' ? 1 : r === '30d' ? 30 : r === '90d' ? 90 : 7;
+            if (r === 'custom') {
+              // Start from the range shown, as dates the user can then edit.
+              const to = range.end_time.length === 10 ? addDays(range.end_time, -1) : range.end_time.slice(0, 10);
+              setParams({ range: r, from: range.start_time.slice(0, 10), to });
+            } else setParams({ range: r, from: undefined, to: undefined, bucket: defaultBucket(days) });
+          }}
+        >
+          {PRESETS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      {c.range === 'custom' ? (
+        <>
+          <label>
+            From
+            <input
+              type="date"
+              name="from"
+              value={c.from ?? range.start_time.slice(0, 10)}
+              onChange={(e) => setParams({ from: (e.target as HTMLInputElement).value })}
+            />
+          </label>
+          <label>
+            To
+            <input
+              type="date"
+              name="to"
+              value={c.to ?? ''}
+              onChange={(e) => setParams({ to: (e.target as HTMLInputElement).value })}
+            />
+          </label>
+        </>
+      ) : null}
+      <label>
+        Bucket
+        <select
+          name="bucket"
+          value={c.bucket}
+          onChange={(e) => setParams({ bucket: (e.target as HTMLSelectElement).value })}
+        >
+          {bucketOptions.map((b) => (
+            <option key={b} value={b}>
+              {b === '1h' ? 'Hour' : b === '1d' ? 'Day' : 'Week'}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Time zone
+        <select name="tz" value={c.tz} onChange={(e) => setParams({ tz: (e.target as HTMLSelectElement).value })}>
+          {(ZONES.includes(c.tz) ? ZONES : [c.tz, ...ZONES]).map((z) => (
+            <option key={z} value={z}>
+              {z}
+            </option>
+          ))}
+        </select>
+      </label>
+      <MultiSelect label="Channel" name="channel" values={dims.channels} selected={c.channels} />
+      <MultiSelect label="Language" name="language" values={dims.languages} selected={c.languages} />
+    </form>
+  );
+}
