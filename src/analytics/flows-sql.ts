@@ -80,3 +80,21 @@ export function flowStepEdgesSql(filterWhere: string, direction: 'sources' | 'ta
     GROUP BY id, type, self_type
     ORDER BY count DESC, id ASC, type ASC, self_type ASC`;
 }
+
+/**
+ * The bot's steps: every (step_id, step_type) run by the conversations in scope, with the
+ * step-details counts per pair (a step id seen with two types gives two rows, as on edges).
+ */
+export function flowStepsSql(filterWhere: string): string {
+  return `
+    SELECT
+      st[i].2 AS id,
+      st[i].3 AS type,
+      count() AS message_count,
+      uniqExact(conversation_id) AS conversation_count,
+      countIf(i = length(st)) AS drop_off_count
+    FROM (${flowConversationsSql(filterWhere)})
+    ARRAY JOIN arrayEnumerate(st) AS i
+    GROUP BY id, type
+    ORDER BY conversation_count DESC, id ASC, type ASC`;
+}

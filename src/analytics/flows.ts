@@ -6,7 +6,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { FIRST_EVENT_FILTER_COLS } from './conversation-facts.ts';
-import { flowStepDetailsSql, flowStepEdgesSql, flowsSql } from './flows-sql.ts';
+import { flowStepDetailsSql, flowStepEdgesSql, flowStepsSql, flowsSql } from './flows-sql.ts';
 import { type BotVersion, type Filters, filterSql, rangeParams } from './sql.ts';
 import type { TimeRange } from './time-range.ts';
 
@@ -43,6 +43,8 @@ export interface FlowEdge {
   to_step: FlowStepRef;
 }
 export type EdgeDirection = 'sources' | 'targets';
+/** One (step id, step type) of the bot with its step-details counts. */
+export interface FlowStepSummary extends FlowStepRef, FlowStepDetails {}
 
 /** Shared parameters of the three endpoints: range (with timezone) and first-event filters. */
 function common(scope: FlowScope): { where: string; params: Record<string, unknown> } {
@@ -116,5 +118,25 @@ export async function getFlowStepEdges(
         to_step: direction === 'sources' ? self : neighbour,
       };
     }),
+  };
+}
+
+/** The bot's steps with their types and counts (steps of type `handover` = human handovers). */
+export async function getFlowSteps(
+  ch: ClickHouseClient,
+  scope: FlowScope,
+  signal?: AbortSignal,
+): Promise<{ steps: FlowStepSummary[] }> {
+  const { where, params } = common(scope);
+  type Row = { id: string; type: string; message_count: string; conversation_count: string; drop_off_count: string };
+  const steps = await rows<Row>(ch, flowStepsSql(where), params, signal);
+  return {
+    steps: steps.map((s) => ({
+      id: s.id,
+      type: s.type,
+      message_count: Number(s.message_count),
+      conversation_count: Number(s.conversation_count),
+      drop_off_count: Number(s.drop_off_count),
+    })),
   };
 }

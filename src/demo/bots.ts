@@ -3,7 +3,7 @@ import type { TrackingAttributes } from './event.ts';
 import { hash32, type Rng, Weighted } from './random.ts';
 import { TEMPLATES } from './templates.ts';
 
-export type StepType = 'bot_dialog' | 'action' | 'input_validation';
+export type StepType = 'bot_dialog' | 'action' | 'input_validation' | 'handover';
 
 export interface StepDef {
   id: string;

@@ -44,7 +44,8 @@ const handover = (weight: number) =>
   branch(
     'handover',
     weight,
-    [act('check_agent_availability'), dlg('handover_agent')],
+    // Of type `handover`: the dashboard counts conversations that reach a step of that type.
+    [act('check_agent_availability'), { id: 'handover_agent', type: 'handover', say: 1, invalid: 0, drop: 0 }],
     track('handover_requested', 0.9, (r) => ({ queue: oneOf(r, 'general', 'priority', 0.7) })),
   );
 

@@ -1,4 +1,4 @@
-import { type FlowScope, getFlowStepDetails, getFlowStepEdges, getFlows } from '../../analytics/flows.ts';
+import { type FlowScope, getFlowStepDetails, getFlowStepEdges, getFlowSteps, getFlows } from '../../analytics/flows.ts';
 import type { Handler, HandlerContext } from '../context.ts';
 import { edgeDirectionParam, filtersParam, pathParam, rangeParam, versionParam } from '../params.ts';
 
@@ -17,6 +17,8 @@ export const flowHandlers: Record<string, Handler> = {
     const scope = flowScope(ctx, ctx.query.version);
     return getFlows(ctx.services.ch, scope, pathParam(ctx.query.path), ctx.signal);
   },
+  // GET /v1/bots/{bot_id}/steps (our addition: the step catalog)
+  Analytics_ListFlowSteps: async (ctx) => getFlowSteps(ctx.services.ch, flowScope(ctx, ctx.query.version), ctx.signal),
   // GET /v1/bots/{bot_id}/flows/{step_id}
   Analytics_GetFlowStepDetails: async (ctx) =>
     getFlowStepDetails(ctx.services.ch, flowScope(ctx, ctx.query.version), stepOf(ctx), ctx.signal),
