@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Config } from '../../src/config.ts';
 import { generateDemo } from '../../src/demo/generate.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -55,6 +56,8 @@ function ensureBuilt(): void {
 }
 
 export interface DashboardOptions {
+  /** Server config overrides (e.g. allowing http loopback webhook targets). */
+  config?: Partial<Config>;
   events?: number;
   days?: number;
   bots?: number;
@@ -63,7 +66,7 @@ export interface DashboardOptions {
 /** Starts a server with `events` demo events for TEAM (and one bot of OTHER_TEAM) and Chromium. */
 export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashboard> {
   ensureBuilt();
-  const server = await startTestServer();
+  const server = await startTestServer(opts.config ?? {});
   try {
     return await withData(server, opts);
   } catch (e) {
