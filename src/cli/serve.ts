@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { DASHBOARD_DIR } from '../api/dashboard.ts';
 import { buildServer } from '../api/server.ts';
 import { createToken, credentialsFromHeader, verifyToken } from '../auth/tokens.ts';
 import { loadConfig } from '../config.ts';
@@ -101,6 +102,8 @@ export function registerServe(program: Command): void {
       ready = true;
       const url = `http://localhost:${config.port}`;
       const lines = [`Chatlayer Analytics is running at ${url}`, `  API docs:  ${url}/docs`];
+      if (!fs.existsSync(path.join(DASHBOARD_DIR, 'index.html')))
+        lines.push('  Dashboard: not built (run `npm run build:web`, which `npm ci` and `npm start` do)');
       if (opts.demo) {
         const teamId = demoTeamIds({ events: 0, days: 30, bots: 3, teams: 1 })[0] ?? 'demo-team';
         const token = await demoToken(services, teamId);
@@ -115,6 +118,9 @@ export function registerServe(program: Command): void {
           process.stdout.write(`Demo data loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s.\n`);
         }
         const bots = await services.bots.botsOfTeam(teamId);
+        // The token rides in the fragment: browsers never send it, the dashboard moves it
+        // into sessionStorage and out of the address bar.
+        lines.splice(1, 0, `  Dashboard: ${url}/#token=${token}`);
         lines.push(`  Team:      ${teamId} (bots: ${bots.join(', ')})`);
         lines.push(`  Token:     ${token}`);
         lines.push(
@@ -124,6 +130,7 @@ export function registerServe(program: Command): void {
           `  Webhooks:  curl -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"target":"https://YOUR-RECEIVER/hook","event_type":"TRACKING_EVENT","version":"v1"}' '${url}/v1/bots/${bots[0] ?? 'BOT'}/subscriptions'`,
         );
       } else {
+        lines.splice(1, 0, `  Dashboard: ${url}/ (sign in with a token of your team)`);
         lines.push('  Create a token: npx chatlayer-analytics token create --team TEAM --scopes read,ingest,admin');
       }
       lines.push(...webhookHandshakeLines(config.webhookVerifyTargets));
