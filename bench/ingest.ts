@@ -1,18 +1,5 @@
-/**
- * Ingest benchmark (issue 2): sustained HTTP ingest through the real server in this
- * process (chDB + SQLite on a fresh data dir under .bench-data/), several concurrent
- * clients posting ~1,000-event NDJSON batches of demo traffic, fixed duration per run;
- * beside it the raw bulk-insert rate of the same rows into the same engine (no HTTP,
- * no validation, no materialized views). Writes the "Ingest" section of docs/benchmarks.md.
- *
- *   npm run bench:ingest            # 3 runs × 15 s, 16 clients
- *   BENCH_SECONDS=5 BENCH_RUNS=1 npm run bench:ingest
- */
-import { execSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { buildServer } from '../src/api/server.ts';
 import { createToken } from '../src/auth/tokens.ts';
@@ -22,8 +9,8 @@ import type { StoredEvent } from '../src/ingest/event.ts';
 import { EVENT_COLUMNS, toRow } from '../src/ingest/rows.ts';
 import { validateEvents } from '../src/ingest/validate.ts';
 import { openServices } from '../src/services.ts';
+import { fmt, machine, median, quantile, root, writeSection } from './report.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const num = (name: string, fallback: number): number => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : fallback;
@@ -37,38 +24,6 @@ const CLIENTS = num('BENCH_CLIENTS', 16);
 const POOL_EVENTS = num('BENCH_POOL_EVENTS', 600_000);
 const BATCH = 1000;
 const RAW_BLOCK = 100_000;
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? 0;
-};
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-function machine(chdbEngine: string): string[] {
-  const cpu = fs
-    .readFileSync('/proc/cpuinfo', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('model name'))
-    ?.split(':')[1]
-    ?.trim();
-  const chdbPkg = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'chdb', 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return [
-    `CPU: ${cpu ?? 'unknown'}, nproc ${execSync('nproc').toString().trim()}`,
-    `Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `Node ${process.version}, chdb (npm) ${chdbPkg.version}, engine ${chdbEngine}`,
-    `Load average at start: ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} (the machine is shared; other work runs beside the benchmark)`,
-  ];
-}
 
 async function main(): Promise<void> {
   const dataDir = path.join(root, '.bench-data', `ingest-${Date.now()}`);
@@ -239,28 +194,6 @@ async function main(): Promise<void> {
   writeSection(path.join(root, 'docs', 'benchmarks.md'), '## Ingest', lines.join('\n'));
   process.stdout.write(`${lines.join('\n')}\n`);
   if (!process.env.BENCH_KEEP_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
-}
-
-/** Replaces (or appends) one `## ` section of the benchmarks document. */
-function writeSection(file: string, heading: string, section: string): void {
-  const intro =
-    '# Benchmarks\n\nMeasurements of this repository on the machine described in each section. Every number comes from a script under `bench/`, run as `npm run bench:<name>`; re-run it to refresh its section.\n\n';
-  const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : intro;
-  const start = doc.indexOf(`${heading}\n`);
-  let next = start < 0 ? -1 : doc.indexOf('\n## ', start + heading.length);
-  if (next >= 0) next += 1;
-  const updated =
-    start < 0
-      ? `${doc.trimEnd()}\n\n${section}`
-      : `${doc.slice(0, start)}${section}${next >= 0 ? `\n${doc.slice(next)}` : ''}`;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${updated.trimEnd()}\n`);
-  // The repository's formatter owns Markdown tables too; keep `biome ci` clean after a run.
-  try {
-    execSync(`npx biome format --write ${JSON.stringify(file)}`, { cwd: root, stdio: 'ignore' });
-  } catch {
-    // formatting is cosmetic
-  }
 }
 
 await main();

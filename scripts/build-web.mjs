@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const web = path.join(root, 'web');
@@ -35,5 +36,17 @@ try {
 }
 const t0 = Date.now();
 await build({ root: web, logLevel: 'warn', configFile: path.join(web, 'vite.config.ts') });
+// Pre-compressed siblings: the server sends them to browsers that accept them
+// (@fastify/static `preCompressed`), so no CPU is spent compressing per request.
+const assets = path.join(web, 'dist', 'assets');
+for (const name of fs.readdirSync(assets)) {
+  if (!/\.(js|css|svg)$/.test(name)) continue;
+  const body = fs.readFileSync(path.join(assets, name));
+  fs.writeFileSync(path.join(assets, `${name}.gz`), zlib.gzipSync(body, { level: 9 }));
+  fs.writeFileSync(
+    path.join(assets, `${name}.br`),
+    zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }),
+  );
+}
 fs.writeFileSync(stamp, `${new Date().toISOString()}\n`);
 console.log(`dashboard built into web/dist in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

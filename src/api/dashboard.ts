@@ -41,6 +41,8 @@ export async function registerDashboard(app: FastifyInstance): Promise<void> {
       index: false,
       wildcard: true,
       immutable: true,
+      // scripts/build-web.mjs writes .br and .gz beside each asset.
+      preCompressed: true,
       maxAge: '365d',
       schemaHide: true,
     });
