@@ -12,27 +12,12 @@ import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium, type Page } from 'playwright-core';
-import { buildServer } from '../src/api/server.ts';
-import { createToken } from '../src/auth/tokens.ts';
-import { loadConfig } from '../src/config.ts';
-import { demoTeamIds, generateDemo } from '../src/demo/generate.ts';
-import { openServices } from '../src/services.ts';
+import type { Page } from 'playwright-core';
+import { launchChromium, startDemoServer } from './demo-server.ts';
 import { fmt, machine, median, quantile, root, writeSection } from './report.ts';
 
 const LOADS = Number(process.env.BENCH_LOADS) || 20;
 const EVENTS = Number(process.env.BENCH_EVENTS) || 200_000;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Resolves when the overview is complete: no panel loading, and every chart drawn
@@ -55,19 +40,8 @@ async function chartsDrawn(page: Page, minCharts: number): Promise<number> {
 
 async function main(): Promise<void> {
   execSync('node scripts/build-web.mjs --if-stale', { cwd: root, stdio: 'inherit' });
-  const dataDir = path.join(root, '.bench-data', `dashboard-${Date.now()}`);
-  const config = loadConfig({ LOG_LEVEL: 'error' }, { dataDir, port: 0, host: '127.0.0.1', logLevel: 'error' });
-  const services = await openServices(config);
-  const team = demoTeamIds({ events: 0, days: 30, bots: 3, teams: 1 })[0] ?? 'demo-team';
-  for (const batch of generateDemo({ events: EVENTS, days: 30, bots: 3, teams: 1, batchSize: 10_000 })) {
-    await services.ingest.ingest({ teamId: team }, batch);
-  }
-  const { token } = await createToken(services.db, team, ['read', 'ingest', 'admin'], 'bench');
-  const app = await buildServer(services, { logLevel: 'error' });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  const origin = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const { origin, token, close } = await startDemoServer(EVENTS);
+  const browser = await launchChromium();
 
   // What the overview loads: every script and stylesheet response of one load.
   const first = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -132,9 +106,7 @@ async function main(): Promise<void> {
     switches.push((await chartsDrawn(p, chartCount)) - t0);
   }
   await browser.close();
-  await app.close();
-  await services.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await close();
 
   const ms = (n: number) => `${n.toFixed(0)} ms`;
   const lines = [

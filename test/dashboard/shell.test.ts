@@ -24,6 +24,19 @@ describe('dashboard shell (Chromium)', () => {
     assert.equal(((await missing.json()) as { code: number }).code, 5);
   });
 
+  it('serves hashed assets pre-compressed and cached for a year; pages are never cached', async () => {
+    const html = await (await fetch(`${d.server.url}/overview`)).text();
+    const script = /src="(\/assets\/index-[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, html);
+    const br = await fetch(`${d.server.url}${script}`, { headers: { 'accept-encoding': 'br' } });
+    assert.equal(br.status, 200);
+    assert.equal(br.headers.get('content-encoding'), 'br');
+    assert.match(br.headers.get('cache-control') ?? '', /immutable/);
+    assert.match(br.headers.get('content-type') ?? '', /javascript/);
+    const page = await fetch(`${d.server.url}/intents`);
+    assert.equal(page.headers.get('cache-control'), 'no-cache');
+  });
+
   it('a bad token shows the error on the sign-in page and stores nothing', async () => {
     const p = await d.open('/', { token: 'tok_nope:wrong' });
     await p.page.waitForSelector('.sign-in [role="alert"]');
