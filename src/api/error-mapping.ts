@@ -28,9 +28,46 @@ function fieldPath(pointer: string): string {
   return name;
 }
 
+// A store that cannot be reached (connection refused or cut, DNS, PostgreSQL going down):
+// the request may succeed on retry, so 503 {code: 14}, not 500 (issue 10: a replica that
+// loses a store answers 503 and recovers by itself once the store is back).
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000', // connection_exception
+  '08001',
+  '08003',
+  '08006',
+]);
+const UNREACHABLE_MESSAGE = /Connection terminated|socket hang up|Client has encountered a connection error/i;
+
+function storeUnreachable(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const { code, message, cause } = e as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    if (typeof message === 'string' && UNREACHABLE_MESSAGE.test(message)) return true;
+    e = cause;
+  }
+  return false;
+}
+
 /** Maps anything thrown in a request to the contract's envelope (CONTRACT §3). */
 export function mapError(err: unknown): ApiError {
   if (err instanceof ServiceError) return ApiError.from(err);
+  if (storeUnreachable(err))
+    return new ApiError(GrpcCode.UNAVAILABLE, 'a store is unreachable; retry shortly', {
+      headers: { 'retry-after': '1' },
+    });
   const e = (err ?? {}) as FastifyLikeError;
   if (e.validation && e.validation.length > 0) {
     const first = e.validation[0] ?? {};

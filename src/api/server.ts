@@ -15,6 +15,7 @@ import { edgeServerFactory, MAX_PARAM_LENGTH, sendContinueIfAwaited } from './ht
 import { derefSchema, listRoutes, loadApiDocument, type RouteSpec } from './openapi.ts';
 import { registerOps } from './ops.ts';
 import { parseQuery } from './querystring.ts';
+import { storeHealth } from './readiness.ts';
 import { echoRequestId, requestId } from './request-id.ts';
 import { operationHandlers } from './routes/index.ts';
 import { scopeOf } from './scopes.ts';
@@ -174,7 +175,14 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     if (opts.isReady && !opts.isReady())
       return reply.status(503).send(new ApiError(GrpcCode.UNAVAILABLE, 'starting').toBody());
-    return { status: 'ready' };
+    const health = await storeHealth(services);
+    const down = health.filter((h) => !h.ok);
+    if (down.length > 0) {
+      const names = down.map((h) => `${h.store} store`).join(' and ');
+      const details = down.map((h) => ({ store: h.store, reason: h.reason }));
+      return reply.status(503).send(new ApiError(GrpcCode.UNAVAILABLE, `${names} unreachable`, { details }).toBody());
+    }
+    return { status: 'ready', stores: Object.fromEntries(health.map((h) => [h.store, 'ok'])) };
   });
 
   const authenticate = async (req: FastifyRequest): Promise<Principal> => {

@@ -4,49 +4,21 @@
  * service over HTTP giving the same answers as the embedded default for the same events.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type ClickHouseClient, ClickHouseError, ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import { api, freePort, ingest, repoRoot, startTestServer, type TestServer, tempDir } from '../helpers/server.ts';
+import { type ClickHouseLocalProcess, spawnClickHouseLocal } from '../helpers/clickhouse-local.ts';
+import { api, ingest, startTestServer, type TestServer } from '../helpers/server.ts';
 
-let fixture: ChildProcess;
+let fixture: ClickHouseLocalProcess;
 let url: string;
 
-/** `npm run clickhouse:local -- --port P --path DIR`, as a developer starts it. */
-async function startFixture(): Promise<void> {
-  const port = await freePort();
-  fixture = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(repoRoot, 'test/fixtures/clickhouse-local/cli.ts'),
-      '--port',
-      String(port),
-      '--path',
-      tempDir('chl-'),
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/ping`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || fixture.exitCode !== null) throw new Error('clickhouse:local did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-before(startFixture);
-after(() => {
-  fixture?.kill('SIGTERM');
+before(async () => {
+  fixture = await spawnClickHouseLocal();
+  url = fixture.url;
 });
-
+after(async () => {
+  await fixture?.stop();
+});
 describe('clickhouse:local speaks the HTTP subset @clickhouse/client uses', () => {
   let ch: ClickHouseClient;
   before(() => {
