@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { addCsvContent } from './csv-shape.ts';
 
 // The served document = the seed (verbatim copy of the shared API) + our additions.
 // Route schemas are derived from it, so there is one source for both.
@@ -72,6 +73,8 @@ export function loadApiDocument(): OpenApiDocument {
       }
     }
   }
+  // Extension: the series and row-list reads also answer text/csv (issue 11, csv-shape.ts).
+  addCsvContent(doc);
   cached = doc;
   return doc;
 }

@@ -8,6 +8,7 @@ import type { AppServices } from '../services.ts';
 import { checkRequestBody } from './body-gate.ts';
 import { handleClientError } from './client-errors.ts';
 import type { HandlerContext } from './context.ts';
+import { registerCsv } from './csv-negotiation.ts';
 import { registerDashboard } from './dashboard.ts';
 import { mapError } from './error-mapping.ts';
 import { ApiError, badParam, GrpcCode } from './errors.ts';
@@ -166,6 +167,7 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
 
   // Metrics, per-token rate limits, analytics query slots (issue 9): before the routes.
   const ops = registerOps(app, services);
+  registerCsv(app, doc);
 
   await app.register(swagger, { mode: 'static', specification: { document: doc as never } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
