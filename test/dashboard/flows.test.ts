@@ -316,9 +316,18 @@ describe('flows page (Chromium)', () => {
       csv.slice(1),
       flow.transitions.map((t) => [String(t.depth), t.to_step.id, t.to_step.type, t.from_step.id, t.timestamp, t.id]),
     );
-    // Back to the explorer.
-    await page.goBack();
+    // Its path in the explorer: every prefix opened, its whole path a row of the tree.
+    const steps = flow.transitions.filter((t) => t.to_step.id !== 'DROPOFF').map((t) => t.to_step.id);
+    await page.click('[data-panel="conversation-flow"] button:has-text("Show its path in the explorer")');
     assert.equal(await panelState(page, 'flow-paths'), 'ready');
+    assert.deepEqual(
+      openParam(page),
+      steps.slice(0, -1).map((_, i) => steps.slice(0, i + 1)),
+    );
+    await page.waitForSelector(`tr[data-path='${pathKey(steps)}']`);
+    // Back returns to the conversation.
+    await page.goBack();
+    assert.equal(await panelState(page, 'conversation-flow'), 'ready');
     assert.deepEqual(p.errors, []);
     // A conversation outside the range says so instead of failing. Chromium logs the API's 404
     // as a failed resource load; the page itself logs nothing.

@@ -5,7 +5,7 @@ import { ApiFailure, api } from '../lib/api.ts';
 import { type Controls, timeRange } from '../lib/controls.ts';
 import { setParams } from '../lib/location.ts';
 import { useApi } from '../lib/use-api.ts';
-import { DROPOFF } from './flows-tree.ts';
+import { DROPOFF, encodeOpen, type Path } from './flows-tree.ts';
 
 // One conversation's flow (GetConversationFlow), reached from the event stream
 // (`/flows?conversation=<id>`) or by typing its id.
@@ -77,6 +77,9 @@ function time(ts: string, tz: string): string {
   }).format(d);
 }
 
+/** Every prefix of a flow but the whole of it: the explorer nodes to open to show that path. */
+const prefixes = (steps: string[]): Path[] => steps.slice(0, -1).map((_, i) => steps.slice(0, i + 1));
+
 const COLUMNS = ['Depth', 'Step', 'Type', 'From', 'Time', 'Event id'];
 
 /** The conversation's steps in order, each with its type and time, ending with its drop-off. */
@@ -98,6 +101,7 @@ export function ConversationView({ controls, id }: { controls: Controls & { bot:
   );
   const flow = loaded.state === 'ready' ? loaded.data : null;
   const transitions = flow?.transitions ?? [];
+  const steps = transitions.filter((t) => t.to_step.id !== DROPOFF).map((t) => t.to_step.id);
   return (
     <Panel
       id="conversation-flow"
@@ -121,15 +125,24 @@ export function ConversationView({ controls, id }: { controls: Controls & { bot:
       }}
       csv="table"
       actions={
-        <button type="button" onClick={() => setParams({ conversation: undefined })} aria-label="Back to all flows">
-          All flows
-        </button>
+        <>
+          {steps.length ? (
+            <button
+              type="button"
+              onClick={() => setParams({ conversation: undefined, open: encodeOpen(prefixes(steps)) })}
+            >
+              Show its path in the explorer
+            </button>
+          ) : null}
+          <button type="button" onClick={() => setParams({ conversation: undefined })}>
+            All flows
+          </button>
+        </>
       }
     >
       {flow ? (
         <p class="muted">
-          User <strong data-user>{flow.user_id}</strong> · {transitions.filter((t) => t.to_step.id !== DROPOFF).length}{' '}
-          steps · times in {controls.tz}
+          User <strong data-user>{flow.user_id}</strong> · {steps.length} steps · times in {controls.tz}
         </p>
       ) : null}
       <ol class="flows-timeline">
@@ -141,6 +154,7 @@ export function ConversationView({ controls, id }: { controls: Controls & { bot:
                 <strong>Conversation ended</strong> after {t.from_step.id || 'its last step'}
               </span>
               <time dateTime={t.timestamp}>{time(t.timestamp, controls.tz)}</time>
+              <span />
             </li>
           ) : (
             <li key={t.id || t.depth}>

@@ -50,6 +50,7 @@ export function StepList({ botId, query, selected }: { botId: string; query: Que
     <Panel
       id="flow-steps"
       title="Steps"
+      wide
       loaded={loaded}
       empty={loaded.state === 'ready' && steps.length === 0}
       csv={{ method: 'GET', path, query }}
