@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import {
   type Dashboard,
   downloadCsv,
+  OTHER_BOT,
   panelState,
   parseCsv,
   seriousAxeViolations,
@@ -399,6 +400,25 @@ describe('flows page (Chromium)', () => {
     assert.deepEqual(rows, expected);
     assert.deepEqual(await seriousAxeViolations(page), []);
     assert.deepEqual(p.errors, []);
+    await p.close();
+  });
+
+  it('a range without flows shows the empty state; a bot of another team the error', async () => {
+    const p = await d.open(`/flows?bot=${bot}&range=custom&from=2020-01-01&to=2020-01-07`);
+    const { page } = p;
+    assert.equal(await panelState(page, 'flow-paths'), 'empty');
+    assert.match((await page.textContent('[data-panel="flow-paths"]')) ?? '', /No conversation flow in this range/);
+    assert.equal(await panelState(page, 'flow-steps'), 'empty');
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(await seriousAxeViolations(page), []);
+    await page.goto(`${d.server.url}/flows?bot=${OTHER_BOT}`);
+    assert.equal(await panelState(page, 'flow-paths'), 'error');
+    assert.match((await page.textContent('[data-panel="flow-paths"] [role="alert"]')) ?? '', /not found/i);
+    // Chromium logs the API's 404 answers as failed resource loads; the page logs nothing else.
+    assert.deepEqual(
+      p.errors.filter((e) => !/status of 404/.test(e)),
+      [],
+    );
     await p.close();
   });
 
