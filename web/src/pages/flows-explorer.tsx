@@ -6,6 +6,7 @@ import { botQuery, type Controls } from '../lib/controls.ts';
 import { downloadText, toCsv } from '../lib/csv.ts';
 import { setParams } from '../lib/location.ts';
 import { type SankeyNode, sankeyHeight, sankeyOption } from './flows-sankey.ts';
+import { showStep } from './flows-steps.tsx';
 import {
   encodeOpen,
   type Level,
@@ -97,7 +98,7 @@ function TreeTable({ rows, open, selected }: { rows: TreeRow[]; open: readonly P
                       class="details"
                       aria-pressed={selected === r.id}
                       aria-label={`Details of step ${r.id}`}
-                      onClick={() => setParams({ step: r.id })}
+                      onClick={() => showStep(r.id)}
                     >
                       Details
                     </button>

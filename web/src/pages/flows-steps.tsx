@@ -1,4 +1,4 @@
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import { Panel } from '../components/panel.tsx';
 import { Empty } from '../components/states.tsx';
 import { api, type Query } from '../lib/api.ts';
@@ -88,7 +88,7 @@ export function StepList({ botId, query, selected }: { botId: string; query: Que
                     class="details"
                     aria-pressed={selected === s.id}
                     aria-label={`Details of step ${s.id}`}
-                    onClick={() => setParams({ step: s.id })}
+                    onClick={() => showStep(s.id)}
                   >
                     Details
                   </button>
@@ -102,10 +102,25 @@ export function StepList({ botId, query, selected }: { botId: string; query: Que
   );
 }
 
+// Set by a "Details" click: the details panel then scrolls into view once it is drawn (a page
+// opened with `step=` in its address stays where it is).
+let reveal = false;
+
+/** Selects a step (one history entry) and brings its details into view. */
+export function showStep(id: string): void {
+  reveal = true;
+  setParams({ step: id });
+}
+
 function DetailsPanel({ botId, step, query }: { botId: string; step: string; query: Query }) {
   const path = `${bot(botId)}/flows/${encodeURIComponent(step)}`;
   const loaded = useApi(`${path}?${JSON.stringify(query)}`, (signal) => api.get<StepDetails>(path, query, signal));
   const d = loaded.state === 'ready' ? loaded.data : null;
+  useEffect(() => {
+    if (!reveal || loaded.state === 'loading') return;
+    reveal = false;
+    document.querySelector('[data-panel="step-details"]')?.scrollIntoView({ block: 'nearest' });
+  }, [loaded.state]);
   const kpis: [string, number][] = d
     ? [
         ['Runs', d.message_count],
