@@ -310,13 +310,6 @@ describe('flows page (Chromium)', () => {
       flow.transitions.map((t) => (t.to_step.id === 'DROPOFF' ? 'Conversation ended' : t.to_step.id)),
     );
     assert.deepEqual(await seriousAxeViolations(page), []);
-    // The CSV (the table) holds the same transitions.
-    const csv = parseCsv(await downloadCsv(page, 'conversation-flow'));
-    assert.deepEqual(csv[0], ['Depth', 'Step', 'Type', 'From', 'Time', 'Event id']);
-    assert.deepEqual(
-      csv.slice(1),
-      flow.transitions.map((t) => [String(t.depth), t.to_step.id, t.to_step.type, t.from_step.id, t.timestamp, t.id]),
-    );
     // Its path in the explorer: every prefix opened, its whole path a row of the tree.
     const steps = flow.transitions.filter((t) => t.to_step.id !== 'DROPOFF').map((t) => t.to_step.id);
     await page.click('[data-panel="conversation-flow"] button:has-text("Show its path in the explorer")');
@@ -423,7 +416,7 @@ describe('flows page (Chromium)', () => {
   });
 
   // These download the server's own CSV (Accept: text/csv), which the h-csv branch adds.
-  it('steps and edges CSV downloads (from the API) equal its JSON', async () => {
+  it("steps, a step's details and edges, a conversation's flow: CSV downloads (from the API) equal its JSON", async () => {
     const q = controlsQuery();
     const steps = (await d.api<{ steps: StepInfo[] }>(`/v1/bots/${bot}/steps`, q)).steps;
     const step = steps[0];
@@ -460,6 +453,37 @@ describe('flows page (Chromium)', () => {
         e.from_step.type,
         e.to_step.id,
         e.to_step.type,
+      ]),
+    ]);
+    // The step's details: one row, the answer's fields in the schema's order.
+    const details = await d.api<{ message_count: number; drop_off_count: number; conversation_count: number }>(
+      `/v1/bots/${bot}/flows/${encodeURIComponent(step.id)}`,
+      q,
+    );
+    assert.equal(await panelState(page, 'step-details'), 'ready');
+    assert.deepEqual(parseCsv(await downloadCsv(page, 'step-details')), [
+      ['message_count', 'drop_off_count', 'conversation_count'],
+      [String(details.message_count), String(details.drop_off_count), String(details.conversation_count)],
+    ]);
+    // One conversation's flow: one row per transition.
+    const stream = await d.api<{ events: { conversation_id: string }[] }>(`/v1/bots/${bot}/events/stream`, q);
+    const conversation = stream.events.find((e) => e.conversation_id)?.conversation_id ?? '';
+    const flow = await d.api<{ transitions: Transition[] }>(
+      `/v1/bots/${bot}/conversations/${encodeURIComponent(conversation)}/flow`,
+      q,
+    );
+    await page.goto(`${d.server.url}/flows?bot=${bot}&conversation=${encodeURIComponent(conversation)}`);
+    assert.equal(await panelState(page, 'conversation-flow'), 'ready');
+    assert.deepEqual(parseCsv(await downloadCsv(page, 'conversation-flow')), [
+      ['id', 'from_step.id', 'from_step.type', 'to_step.id', 'to_step.type', 'depth', 'timestamp'],
+      ...flow.transitions.map((t) => [
+        t.id,
+        t.from_step.id,
+        t.from_step.type,
+        t.to_step.id,
+        t.to_step.type,
+        String(t.depth),
+        t.timestamp,
       ]),
     ]);
     assert.deepEqual(p.errors, []);

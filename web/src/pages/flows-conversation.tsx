@@ -123,7 +123,7 @@ export function ConversationView({ controls, id }: { controls: Controls & { bot:
         columns: COLUMNS,
         rows: transitions.map((t) => [t.depth, t.to_step.id, t.to_step.type, t.from_step.id, t.timestamp, t.id]),
       }}
-      csv="table"
+      csv={{ method: 'GET', path, query }}
       actions={
         <>
           {steps.length ? (

@@ -140,7 +140,7 @@ function DetailsPanel({ botId, step, query }: { botId: string; step: string; que
         </Empty>
       }
       table={{ columns: kpis.map((k) => k[0]), rows: [kpis.map((k) => k[1])] }}
-      csv="table"
+      csv={{ method: 'GET', path, query }}
       actions={
         <button
           type="button"
