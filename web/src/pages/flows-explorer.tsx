@@ -32,7 +32,7 @@ function toggle(open: readonly Path[], path: Path, select = true): void {
   setParams({ open: encodeOpen(toggleOpen(open, path)), ...(select && step !== undefined ? { step } : {}) });
 }
 
-function ChildState({ level }: { level: Level | undefined }) {
+function ChildState({ level, onRetry }: { level: Level | undefined; onRetry: () => void }) {
   if (!level || level.state === 'loading')
     return (
       <span class="muted" role="status">
@@ -43,14 +43,27 @@ function ChildState({ level }: { level: Level | undefined }) {
     const { title, advice } = adviceFor(level.error);
     return (
       <span class="flows-row-error" role="alert">
-        {title}. {advice}
+        {title}. {advice}{' '}
+        <button type="button" onClick={onRetry}>
+          Retry
+        </button>
       </span>
     );
   }
   return level.data.length === 0 ? <span class="muted">No step follows</span> : null;
 }
 
-function TreeTable({ rows, open, selected }: { rows: TreeRow[]; open: readonly Path[]; selected: string | null }) {
+function TreeTable({
+  rows,
+  open,
+  selected,
+  retry,
+}: {
+  rows: TreeRow[];
+  open: readonly Path[];
+  selected: string | null;
+  retry: (path: Path) => void;
+}) {
   return (
     <div class="table-scroll flows-tree">
       <table data-table={ID}>
@@ -102,7 +115,7 @@ function TreeTable({ rows, open, selected }: { rows: TreeRow[]; open: readonly P
                     >
                       Details
                     </button>
-                    {r.open ? <ChildState level={r.children} /> : null}
+                    {r.open ? <ChildState level={r.children} onRetry={() => retry(r.path)} /> : null}
                   </>
                 )}
               </td>
@@ -118,7 +131,7 @@ function TreeTable({ rows, open, selected }: { rows: TreeRow[]; open: readonly P
 export function PathExplorer({ controls, params }: { controls: Controls & { bot: string }; params: URLSearchParams }) {
   const open = parseOpen(params.get('open'));
   const selected = params.get('step');
-  const levels = useFlowLevels(controls.bot, botQuery(controls, undefined, false), open);
+  const { levels, retry } = useFlowLevels(controls.bot, botQuery(controls, undefined, false), open);
   const root: Level = levels.get(pathKey([])) ?? { state: 'loading' };
   const rows = treeRows(levels, open);
   const total = root.state === 'ready' ? sumOf(root.data) : 0;
@@ -169,7 +182,7 @@ export function PathExplorer({ controls, params }: { controls: Controls & { bot:
         {total} conversations ran a step. Click a step (in the chart or with Expand) to see what followed it; click it
         again to collapse. <span class="swatch drop" aria-hidden="true" /> Drop-off: the conversations ended there.
       </p>
-      <TreeTable rows={rows} open={open} selected={selected} />
+      <TreeTable rows={rows} open={open} selected={selected} retry={retry} />
     </Panel>
   );
 }

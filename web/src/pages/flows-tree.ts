@@ -60,7 +60,11 @@ export type Level = Loaded<FlowNode[]>;
  * node fetches only its children; collapsing and reopening costs nothing). A new query
  * (range, filters, bot) drops them all and aborts what is still in flight.
  */
-export function useFlowLevels(bot: string, query: Query, paths: readonly Path[]): ReadonlyMap<string, Level> {
+export function useFlowLevels(
+  bot: string,
+  query: Query,
+  paths: readonly Path[],
+): { levels: ReadonlyMap<string, Level>; retry: (path: Path) => void } {
   const key = `${bot}\n${JSON.stringify(query)}`;
   const [state, setState] = useState<{ key: string; levels: ReadonlyMap<string, Level> }>({
     key: '',
@@ -68,6 +72,8 @@ export function useFlowLevels(bot: string, query: Query, paths: readonly Path[])
   });
   const run = useRef<{ key: string; abort: AbortController; started: Set<string> } | null>(null);
   const wanted = [[], ...paths].map(pathKey);
+  // Bumped by retry(): the effect below runs again and refetches what is no longer started.
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     if (run.current?.key !== key) {
       run.current?.abort.abort();
@@ -96,9 +102,13 @@ export function useFlowLevels(bot: string, query: Query, paths: readonly Path[])
           },
         );
     }
-  }, [key, wanted.join('\n')]);
+  }, [key, wanted.join('\n'), attempt]);
   useEffect(() => () => run.current?.abort.abort(), []);
-  return state.key === key ? state.levels : new Map();
+  const retry = (path: Path) => {
+    run.current?.started.delete(pathKey(path));
+    setAttempt((n) => n + 1);
+  };
+  return { levels: state.key === key ? state.levels : new Map(), retry };
 }
 
 /** One row of the explored tree (depth-first, in the API's order within a level). */
