@@ -288,6 +288,15 @@ describe('webhooks page (Chromium)', () => {
     await p.page.waitForURL((u) => !u.search.includes('sub='));
     assert.deepEqual(p.errors, []);
     await p.close();
+    // A stale link to the deleted subscription says so (the API's 404 is the only console line).
+    const q = await d.open(`/webhooks?bot=${bot}&sub=${activeId}`);
+    assert.equal(await panelState(q.page, 'deliveries'), 'empty');
+    assert.match((await q.page.textContent('[data-panel="deliveries"]')) ?? '', /No such subscription/);
+    assert.deepEqual(
+      q.errors.filter((e) => !e.includes('404')),
+      [],
+    );
+    await q.close();
   });
 
   it('a read-only token sees the admin-scope message and no error', async () => {

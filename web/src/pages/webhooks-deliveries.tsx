@@ -1,5 +1,5 @@
 import { Panel } from '../components/panel.tsx';
-import { api } from '../lib/api.ts';
+import { ApiFailure, api } from '../lib/api.ts';
 import { setParams } from '../lib/location.ts';
 import { formatTime, type ListDeliveriesResponse, useRefreshable } from './webhooks-data.ts';
 import { STATUS_HELP, StatusBadge } from './webhooks-status.tsx';
@@ -19,12 +19,22 @@ export function DeliveriesPanel({ bot, id, tz }: { bot: string; id: string; tz: 
   );
   const data = loaded.state === 'ready' ? loaded.data : undefined;
   const attempts = data?.attempts ?? [];
+  // A subscription deleted meanwhile, or one of another bot (the bot menu changed): say so
+  // instead of the generic not-found advice.
+  const gone = loaded.state === 'error' && loaded.error instanceof ApiFailure && loaded.error.status === 404;
   return (
     <Panel
       id="deliveries"
       title={`Recent deliveries of ${id}`}
       wide
-      loaded={loaded}
+      loaded={gone ? { state: 'ready', data: null } : loaded}
+      empty={gone}
+      emptyState={
+        <div class="state state-empty" role="status">
+          <strong>No such subscription for bot {bot}</strong>
+          <p>It was deleted, or it belongs to another bot. Close this panel and pick one from the list above.</p>
+        </div>
+      }
       csv={{ method: 'GET', path, query }}
       actions={
         <>

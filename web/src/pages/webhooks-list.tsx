@@ -108,7 +108,7 @@ export function SubscriptionsPanel(props: {
           </thead>
           <tbody>
             {subs.map((s) => (
-              <tr key={s.id} data-sub={s.id} aria-selected={props.selected === s.id ? 'true' : undefined}>
+              <tr key={s.id} data-sub={s.id} class={props.selected === s.id ? 'wh-selected' : undefined}>
                 <td>
                   <code>{s.id}</code>
                 </td>
