@@ -299,6 +299,49 @@ describe('webhooks page (Chromium)', () => {
     await q.close();
   });
 
+  it('lists subscriptions page by page, as the API pages them (page_token in the address)', async () => {
+    const other = d.bots[1] as string;
+    const ids: string[] = [];
+    for (let i = 0; i < 23; i++) {
+      const res = await d.fetch(`/v1/bots/${other}/subscriptions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ target: `${echo.url}?n=${i}`, event_type: 'MESSAGE_EVENT', version: 'v1' }),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 200, text);
+      ids.push((JSON.parse(text) as { subscription: Subscription }).subscription.id);
+    }
+    const first = await d.api<{ subscriptions: Subscription[]; next_page_token: string }>(
+      `/v1/bots/${other}/subscriptions`,
+      { page_size: '20' },
+    );
+    const second = await d.api<{ subscriptions: Subscription[]; next_page_token: string }>(
+      `/v1/bots/${other}/subscriptions`,
+      { page_size: '20', page_token: first.next_page_token },
+    );
+    assert.equal(second.next_page_token, '');
+    const p = await d.open(`/webhooks?bot=${other}`);
+    assert.equal(await panelState(p.page, 'subscriptions'), 'ready');
+    const shownIds = async () => (await tableOf(p.page, 'subscriptions')).rows.map((r) => r[0]);
+    assert.deepEqual(
+      await shownIds(),
+      first.subscriptions.map((s) => s.id),
+    );
+    await p.page.click('button:has-text("Next page")');
+    await p.page.waitForURL(/page_token=/);
+    await until('the second page', async () => (await shownIds()).length === second.subscriptions.length);
+    assert.deepEqual(
+      await shownIds(),
+      second.subscriptions.map((s) => s.id),
+    );
+    assert.deepEqual([...first.subscriptions, ...second.subscriptions].map((s) => s.id).sort(), [...ids].sort());
+    await p.page.goBack();
+    await until('the first page again', async () => (await shownIds()).length === 20);
+    assert.deepEqual(p.errors, []);
+    await p.close();
+  });
+
   it('a read-only token sees the admin-scope message and no error', async () => {
     const readOnly = await d.server.token(TEAM, ['read']);
     const p = await d.open(`/webhooks?bot=${bot}`, { token: readOnly });

@@ -96,9 +96,10 @@ export default function UsagePage({ controls, session, params }: PageProps) {
           <strong>Controls on this page:</strong> the range and time zone apply to every panel. Team operations count
           all bots and both versions (LIVE and DRAFT), so the <em>Bot</em>, <em>Version</em> and <em>Bucket</em>{' '}
           controls do not change billable conversations; buckets come from the <em>Buckets</em> selector above (day,
-          week or month, the buckets these operations take). <em>Language</em> filters voice minutes and the knowledge
-          base; <em>Channel</em> filters the knowledge base. The tags panel is per bot and uses the bot, version,
-          channel and language controls.
+          week or month, the buckets these operations take; until you pick one it follows the global Bucket: hour and
+          day give day, week gives week). <em>Language</em> filters voice minutes and the knowledge base;{' '}
+          <em>Channel</em> filters the knowledge base. The tags panel is per bot and uses the bot, version, channel and
+          language controls.
         </p>
         {buckets.notes.map((n) => (
           <p key={n} class="usage-warn">
