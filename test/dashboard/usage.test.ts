@@ -182,6 +182,45 @@ describe('team usage page (Chromium)', () => {
     await p.close();
   });
 
+  it('global controls: bucket sets the default granularity; channel and language filter only what takes them', async () => {
+    const p = await d.open(`/usage?bot=${bot}&range=30d&bucket=1w&channel=web&language=en&version=DRAFT`);
+    const range = dayRange(30, 'UTC');
+    // No granularity in the address: the global week bucket gives weeks; billable conversations
+    // ignore version, channel and language (the operation has no such filters).
+    await tableBecomes(
+      p.page,
+      'billable',
+      asTable(await conversations({ ...range, bucket: '1w', group_by: 'bot_id' })),
+    );
+    const kb = (
+      await d.api<{ data: SeriesData }>(`${team}/knowledge_base`, {
+        ...range,
+        bucket: '1w',
+        channel_type: 'web',
+        language: 'en',
+      })
+    ).data;
+    await tableBecomes(p.page, 'kb', asTable(kb));
+    const voice = (
+      await d.api<{ data: SeriesData }>(`${team}/voice_minutes`, { ...range, bucket: '1w', language: 'en' })
+    ).data;
+    await tableBecomes(p.page, 'voice', asTable(voice));
+    const tags = await d.api<{ data: { tag: string; count: number; rank: number }[] }>(
+      `/v1/bots/${bot}/knowledge_base/tags`,
+      { ...range, version: 'DRAFT', channel_type: 'web', language: 'en' },
+    );
+    const state = await panelState(p.page, 'kb-tags');
+    if (tags.data.length === 0) assert.equal(state, 'empty');
+    else
+      await tableBecomes(p.page, 'kb-tags', {
+        columns: ['tag', 'count', 'rank'],
+        rows: tags.data.map((t) => [t.tag, String(t.count), String(t.rank)]),
+      });
+    assert.match((await p.page.textContent('[data-usage-notes]')) ?? '', /do not change billable conversations/);
+    assert.deepEqual(p.errors, []);
+    await p.close();
+  });
+
   it('one-day range: billable conversations as one total, the knowledge base says why it is absent', async () => {
     const p = await d.open(`/usage?bot=${bot}&range=24h&granularity=month`);
     assert.equal(await panelState(p.page, 'kb'), 'empty');
