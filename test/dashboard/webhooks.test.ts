@@ -323,7 +323,9 @@ describe('webhooks page (Chromium)', () => {
     assert.equal(second.next_page_token, '');
     const p = await d.open(`/webhooks?bot=${other}`);
     assert.equal(await panelState(p.page, 'subscriptions'), 'ready');
-    const shownIds = async () => (await tableOf(p.page, 'subscriptions')).rows.map((r) => r[0]);
+    // While a page loads the table is absent: read that as no rows yet.
+    const shownIds = async () =>
+      (await tableOf(p.page, 'subscriptions').catch(() => ({ rows: [] as string[][] }))).rows.map((r) => r[0]);
     assert.deepEqual(
       await shownIds(),
       first.subscriptions.map((s) => s.id),
