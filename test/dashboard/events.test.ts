@@ -357,6 +357,48 @@ describe('events page (Chromium)', () => {
     await p.close();
   });
 
+  it('flow funnel: steps from the step catalog, counts equal ComputeFlowFunnel', async () => {
+    const p = await d.open(`/events?bot=${bot}&range=30d&tz=${TZ}&tab=funnel`);
+    await p.page.waitForSelector('[data-panel="funnel-builder"]');
+    await p.page.check('input[name="funnel_kind"][value="flows"]');
+    await waitParam(p.page, 'funnel', (v) => (v ?? '').includes('flows'));
+    await p.page.waitForFunction(() =>
+      [...document.querySelectorAll('select#fs-add option')].some(
+        (o) => (o as HTMLOptionElement).value === 'handover_agent',
+      ),
+    );
+    await p.page.selectOption('#fs-add', 'check_agent_availability');
+    await p.page.waitForSelector('#fs-0');
+    await p.page.selectOption('#fs-add', 'handover_agent');
+    await p.page.waitForSelector('#fs-1');
+    const f = await apiPost<Funnel>(d, `/v1/bots/${bot}/flows/funnel`, {
+      version: 'LIVE',
+      ...dayRange(30, TZ),
+      timezone: TZ,
+      steps: [
+        { order: 1, event_id: 'check_agent_availability', properties: [] },
+        { order: 2, event_id: 'handover_agent', properties: [] },
+      ],
+      order_type: 'sequential',
+      breakdown_property: '',
+      properties: [],
+    });
+    assert.ok((f.result[0]?.values[1]?.count ?? 0) > 0);
+    await p.page.waitForFunction(
+      (w) =>
+        JSON.stringify(
+          [...document.querySelectorAll('table[data-table="events-funnel"] tbody tr')].map((tr) =>
+            [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''),
+          ),
+        ) === w,
+      JSON.stringify(funnelRows(f, false)),
+      { timeout: 20_000 },
+    );
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(await seriousAxeViolations(p.page), []);
+    await p.close();
+  });
+
   it('every section: no console error, no serious axe violation, empty states say what to do', async () => {
     for (const tab of ['stream', 'definitions', 'funnel']) {
       const p = await d.open(`/events?bot=${bot}&tab=${tab}`);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../lib/api.ts';
+import { api, type Query } from '../lib/api.ts';
 import type { AttributeValuesResponse, ListDefinitionsResponse } from './events-types.ts';
 
 export const botPath = (bot: string, rest: string) => `/v1/bots/${encodeURIComponent(bot)}${rest}`;
@@ -71,4 +71,21 @@ export function useAttributeValues(bot: string, key: string, event: string, quer
     };
   }, [bot, key, event, query]);
   return values;
+}
+
+/** The bot's step ids seen in the range (GET /steps), sorted: the flow funnel's step pickers. */
+export function useStepIds(bot: string, query: Query, enabled: boolean): Names {
+  const [names, setNames] = useState<Names>({ state: 'loading' });
+  const key = JSON.stringify(query);
+  useEffect(() => {
+    if (!enabled) return;
+    const abort = new AbortController();
+    setNames({ state: 'loading' });
+    api.get<{ steps: { id: string; message_count: number }[] }>(botPath(bot, '/steps'), query, abort.signal).then(
+      (r) => !abort.signal.aborted && setNames({ state: 'ready', names: r.steps.map((s) => s.id).sort() }),
+      () => !abort.signal.aborted && setNames({ state: 'refused' }),
+    );
+    return () => abort.abort();
+  }, [bot, key, enabled]);
+  return names;
 }

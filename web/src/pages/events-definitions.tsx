@@ -71,7 +71,7 @@ export function DefinitionsSection({ controls, params }: PageProps) {
 
 function DefinitionsTable({ defs, tz }: { defs: EventDefinition[]; tz: string }) {
   return (
-    <div class="table-scroll">
+    <div class="ev-defs">
       <table data-table="event-definitions">
         <thead>
           <tr>

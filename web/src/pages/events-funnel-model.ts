@@ -14,14 +14,18 @@ export interface FunnelStepDef {
   filters: AttributeFilter[];
 }
 
+/** `events`: users through tracking events; `flows`: conversations through flow steps. */
+export type FunnelKind = 'events' | 'flows';
+
 export interface FunnelDef {
+  kind: FunnelKind;
   steps: FunnelStepDef[];
   order_type: OrderType;
   /** '' = no breakdown; else an attribute key or a `$` field. */
   breakdown: string;
 }
 
-export const EMPTY_FUNNEL: FunnelDef = { steps: [], order_type: 'sequential', breakdown: '' };
+export const EMPTY_FUNNEL: FunnelDef = { kind: 'events', steps: [], order_type: 'sequential', breakdown: '' };
 
 export function parseFunnel(text: string | null): FunnelDef {
   if (!text) return EMPTY_FUNNEL;
@@ -37,6 +41,7 @@ export function parseFunnel(text: string | null): FunnelDef {
         })
       : [];
     return {
+      kind: raw.kind === 'flows' ? 'flows' : 'events',
       steps: steps.slice(0, 20),
       order_type: raw.order_type === 'strict' ? 'strict' : 'sequential',
       breakdown: typeof raw.breakdown === 'string' ? raw.breakdown : '',
@@ -68,7 +73,8 @@ export function funnelBody(def: FunnelDef, c: Controls): Record<string, unknown>
     steps: usableSteps(def).map((s, i) => ({
       order: i + 1,
       event_id: s.event.trim(),
-      properties: s.filters.filter(completeFilter),
+      // The flow funnel filters on conversation fields only: its steps take none here.
+      properties: def.kind === 'events' ? s.filters.filter(completeFilter) : [],
     })),
     order_type: def.order_type,
     breakdown_property: def.breakdown,
@@ -108,7 +114,7 @@ export function funnelTable(r: FunnelResponse, breakdown: boolean): TableData {
 const MAX_SERIES = 8;
 
 /** Horizontal bars, step 1 on top, labelled with the count and the share of step 1. */
-export function funnelOption(r: FunnelResponse, breakdown: boolean): EChartsOption {
+export function funnelOption(r: FunnelResponse, breakdown: boolean, actors: string): EChartsOption {
   const steps = r.result[0]?.values ?? [];
   const categories = steps.map((v) => `${v.order}. ${v.event_id}`);
   const entries = r.result.slice(0, MAX_SERIES);
@@ -116,13 +122,13 @@ export function funnelOption(r: FunnelResponse, breakdown: boolean): EChartsOpti
     grid: { left: 8, right: 90, top: breakdown ? 36 : 10, bottom: 24, containLabel: true },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     legend: breakdown ? { top: 0, type: 'scroll' } : undefined,
-    xAxis: { type: 'value', name: 'users', nameLocation: 'middle', nameGap: 24 },
+    xAxis: { type: 'value', name: actors, nameLocation: 'middle', nameGap: 24 },
     yAxis: { type: 'category', data: categories, inverse: true },
     series: entries.map((e) => {
       const first = e.values[0]?.count ?? 0;
       return {
         type: 'bar',
-        name: breakdown ? e.values[0]?.breakdown_value || '(not set)' : 'users',
+        name: breakdown ? e.values[0]?.breakdown_value || '(not set)' : actors,
         data: e.values.map((v) => v.count),
         label: {
           show: true,

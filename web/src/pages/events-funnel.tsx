@@ -2,12 +2,14 @@ import { useState } from 'preact/hooks';
 import { Panel } from '../components/panel.tsx';
 import { Empty } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
+import { botQuery } from '../lib/controls.ts';
 import { setParams } from '../lib/location.ts';
 import type { PageProps } from '../lib/session.ts';
 import { type Loaded, useApi } from '../lib/use-api.ts';
-import { botPath, type Names, useDefinitionNames } from './events-data.ts';
+import { botPath, type Names, useDefinitionNames, useStepIds } from './events-data.ts';
 import { EventFieldList, FilterEditor } from './events-filters.tsx';
 import {
+  EMPTY_FUNNEL,
   type FunnelDef,
   type FunnelStepDef,
   funnelBody,
@@ -33,11 +35,15 @@ function save(def: FunnelDef): void {
 export function FunnelSection({ controls, params }: PageProps) {
   const bot = controls.bot;
   const def = parseFunnel(params.get('funnel'));
-  const names = useDefinitionNames(bot);
+  const flows = def.kind === 'flows';
+  const definitions = useDefinitionNames(bot);
+  const stepIds = useStepIds(bot, botQuery(controls, undefined, false), flows);
+  const names = flows ? stepIds : definitions;
   const body = funnelBody(def, controls);
-  const path = botPath(bot, '/events/funnel');
+  const path = botPath(bot, flows ? '/flows/funnel' : '/events/funnel');
+  const actors = flows ? 'conversations' : 'users';
   const ready = usableSteps(def).length >= 2;
-  const loaded: Loaded<FunnelResponse | null> = useApi(ready ? `${bot}|${JSON.stringify(body)}` : 'none', (signal) =>
+  const loaded: Loaded<FunnelResponse | null> = useApi(ready ? `${path}|${JSON.stringify(body)}` : 'none', (signal) =>
     ready ? api.post<FunnelResponse>(path, body, {}, signal) : Promise.resolve(null),
   );
   const data = loaded.state === 'ready' ? loaded.data : null;
@@ -55,15 +61,16 @@ export function FunnelSection({ controls, params }: PageProps) {
         emptyState={
           !ready ? (
             <Empty title="Add at least two steps">
-              A funnel needs two steps or more: pick the events users go through, in order, in the builder above.
+              A funnel needs two steps or more: pick the {flows ? 'flow steps conversations' : 'events users'} go
+              through, in order, in the builder above.
             </Empty>
           ) : (
-            <Empty title="No user reached the first step in this range">
+            <Empty title={`No ${actors.slice(0, -1)} reached the first step in this range`}>
               Try a longer range, the other version (LIVE/DRAFT), fewer filters, or another first step.
             </Empty>
           )
         }
-        option={data ? funnelOption(data, breakdown) : undefined}
+        option={data ? funnelOption(data, breakdown, actors) : undefined}
         height={Math.max(220, usableSteps(def).length * (breakdown ? 70 : 44) + 60)}
         table={data ? funnelTable(data, breakdown) : undefined}
         csv="table"
@@ -97,6 +104,22 @@ function FunnelBuilder({ bot, def, names }: { bot: string; def: FunnelDef; names
           Reset
         </button>
       </header>
+      <fieldset class="ev-mode">
+        <legend>Funnel over</legend>
+        {(['events', 'flows'] as const).map((k) => (
+          <label key={k}>
+            <input
+              type="radio"
+              name="funnel_kind"
+              value={k}
+              checked={def.kind === k}
+              // Event names and step ids are different things: another kind starts a new funnel.
+              onChange={() => save({ ...EMPTY_FUNNEL, kind: k, order_type: def.order_type })}
+            />
+            {k === 'events' ? 'Tracking events (users)' : 'Flow steps (conversations)'}
+          </label>
+        ))}
+      </fieldset>
       <EventFieldList />
       <ol class="ev-steps">
         {def.steps.map((s, i) => (
@@ -104,7 +127,7 @@ function FunnelBuilder({ bot, def, names }: { bot: string; def: FunnelDef; names
             <div class="row">
               <EventPicker
                 id={`fs-${i}`}
-                label={`Step ${i + 1} event`}
+                label={`Step ${i + 1} ${def.kind === 'events' ? 'event' : 'flow step'}`}
                 names={names}
                 value={s.event}
                 onPick={(event) => setStep(i, { ...s, event })}
@@ -123,14 +146,16 @@ function FunnelBuilder({ bot, def, names }: { bot: string; def: FunnelDef; names
               <button type="button" onClick={() => save({ ...def, steps: def.steps.filter((_, j) => j !== i) })}>
                 Remove step {i + 1}
               </button>
-              <button
-                type="button"
-                onClick={() => setStep(i, { ...s, filters: [...s.filters, { key: '', operator: 'eq', value: [] }] })}
-              >
-                Add filter to step {i + 1}
-              </button>
+              {def.kind === 'events' ? (
+                <button
+                  type="button"
+                  onClick={() => setStep(i, { ...s, filters: [...s.filters, { key: '', operator: 'eq', value: [] }] })}
+                >
+                  Add filter to step {i + 1}
+                </button>
+              ) : null}
             </div>
-            {s.filters.map((f, k) => (
+            {(def.kind === 'events' ? s.filters : []).map((f, k) => (
               <FilterEditor
                 key={k}
                 id={`fs-${i}-f${k}`}
@@ -180,7 +205,8 @@ function FunnelBuilder({ bot, def, names }: { bot: string; def: FunnelDef; names
               {b.label}
             </option>
           ))}
-          <option value="*">An attribute…</option>
+          {/* The flow funnel breaks down by conversation fields only. */}
+          {def.kind === 'events' ? <option value="*">An attribute…</option> : null}
         </select>
         {custom ? (
           <>
@@ -207,7 +233,7 @@ function EventPicker(props: { id: string; label: string; names: Names; value: st
       <>
         <label for={id}>{label}</label>
         <select id={id} value={value} onChange={(e) => onPick(e.currentTarget.value)}>
-          <option value="">Choose an event…</option>
+          <option value="">Choose…</option>
           {options.map((n) => (
             <option key={n} value={n}>
               {n}

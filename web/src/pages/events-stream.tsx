@@ -124,7 +124,7 @@ export function StreamSection({ controls, params }: PageProps) {
 function StreamTable({ events, controls }: { events: TrackingEvent[]; controls: Controls }) {
   const keep = controlParams(controls);
   return (
-    <div class="table-scroll ev-stream">
+    <div class="ev-stream">
       <table data-table="events-stream">
         <thead>
           <tr>
