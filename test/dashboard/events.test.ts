@@ -241,6 +241,57 @@ describe('events page (Chromium)', () => {
     await p.close();
   });
 
+  it('stream: the range, the time zone and the channel control change it as the API does', async () => {
+    const tz = 'Asia/Tokyo';
+    const p = await d.open(`/events?bot=${bot}&range=30d&tz=${encodeURIComponent(tz)}`);
+    assert.equal(await panelState(p.page, 'events-stream'), 'ready');
+    const base = { version: 'LIVE', timezone: tz, page_size: '50' };
+    const month = await d.api<StreamPage>(streamPath(), { ...base, ...dayRange(30, tz) });
+    const rows = (await tableOf(p.page, 'events-stream')).rows;
+    assert.deepEqual(rows[0]?.[0], formatInstant(month.events[0]?.timestamp, tz));
+    assert.deepEqual(
+      await rowIds(p.page, 'events-stream'),
+      month.events.map((e) => e.id),
+    );
+
+    // On page 2, a range change starts again at the first page of the new range.
+    await p.page.click('[data-panel="events-stream"] button[data-next]');
+    await waitParam(p.page, 'page', (v) => v === month.next_page_token);
+    await p.page.selectOption('select[name="range"]', '7d');
+    await waitParam(p.page, 'page', (v) => v === null);
+    const week = await d.api<StreamPage>(streamPath(), { ...base, ...dayRange(7, tz) });
+    assert.notDeepEqual(week.events[0]?.id, month.events[0]?.id);
+    await p.page.waitForFunction(
+      (id) => document.querySelector('table[data-table="events-stream"] tbody tr')?.getAttribute('data-id') === id,
+      week.events[0]?.id,
+    );
+    assert.deepEqual(
+      await rowIds(p.page, 'events-stream'),
+      week.events.map((e) => e.id),
+    );
+    assert.deepEqual(p.errors, []);
+    await p.close();
+
+    // The channel control narrows the stream through the POST's `$channel_type` filter.
+    const q = await d.open(`/events?bot=${bot}&range=30d&tz=${TZ}&channel=voice`);
+    assert.equal(await panelState(q.page, 'events-stream'), 'ready');
+    const voice = await apiPost<StreamPage>(d, streamPath(), {
+      version: 'LIVE',
+      ...dayRange(30, TZ),
+      timezone: TZ,
+      page_size: 50,
+      filters: [{ key: '$channel_type', operator: 'eq', value: ['voice'] }],
+    });
+    assert.ok(voice.events.length > 0);
+    assert.ok(voice.events.every((e) => e.channel_type === 'voice'));
+    assert.deepEqual(
+      await rowIds(q.page, 'events-stream'),
+      voice.events.map((e) => e.id),
+    );
+    assert.deepEqual(q.errors, []);
+    await q.close();
+  });
+
   /** The funnel table rows the page must show for an API answer. */
   const funnelRows = (f: Funnel, breakdown: boolean) =>
     f.result.flatMap((e) =>

@@ -62,6 +62,14 @@ export function streamRequest(bot: string, c: Controls, f: StreamFilters, pageTo
   return { method: 'POST', path, query: {}, body: { ...base, filters } };
 }
 
+/** A short digest of a request (FNV-1a of its JSON): which query a page token belongs to. */
+function queryDigest(req: CsvSource): string {
+  const text = JSON.stringify([req.method, req.path, req.query, req.body]);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
+}
+
 function load(req: CsvSource, signal: AbortSignal): Promise<ListEventsResponse> {
   return req.method === 'GET'
     ? api.get<ListEventsResponse>(req.path, req.query, signal)
@@ -71,14 +79,21 @@ function load(req: CsvSource, signal: AbortSignal): Promise<ListEventsResponse> 
 export function StreamSection({ controls, params }: PageProps) {
   const bot = controls.bot;
   const filters = readFilters(params);
-  const page = params.get('page') ?? '';
+  // A page token belongs to its query (range, version, filters): the address keeps beside it
+  // a digest of that query, and a token of another query is dropped instead of sent (the
+  // API would refuse it with a 400).
+  const digest = queryDigest(streamRequest(bot, controls, filters, ''));
+  const asked = params.get('page') ?? '';
+  const page = asked && params.get('pageq') === digest ? asked : '';
+  useEffect(() => {
+    if (asked && !page) setParams({ page: undefined, pageq: undefined }, true);
+  }, [asked, page]);
   const req = streamRequest(bot, controls, filters, page);
   const loaded = useApi(JSON.stringify([req.method, req.path, req.query, req.body]), (signal) => load(req, signal));
-  // A page token belongs to its query: after a range or filter change it is refused (400
-  // naming page_token), so start again from the first page.
+  // A token refused all the same (the server's tokens expire): start again from the first page.
   useEffect(() => {
     if (page && loaded.state === 'error' && loaded.error instanceof ApiFailure && loaded.error.status === 400)
-      if (/page_token/.test(loaded.error.message)) setParams({ page: undefined }, true);
+      if (/page_token/.test(loaded.error.message)) setParams({ page: undefined, pageq: undefined }, true);
   }, [loaded, page]);
   const events = loaded.state === 'ready' ? loaded.data.events : [];
   const next = loaded.state === 'ready' ? loaded.data.next_page_token : '';
@@ -104,12 +119,12 @@ export function StreamSection({ controls, params }: PageProps) {
         <StreamTable events={events} controls={controls} />
         <div class="row ev-pager">
           {page ? (
-            <button type="button" onClick={() => setParams({ page: undefined })}>
+            <button type="button" onClick={() => setParams({ page: undefined, pageq: undefined })}>
               First page
             </button>
           ) : null}
           {next ? (
-            <button type="button" data-next onClick={() => setParams({ page: next })}>
+            <button type="button" data-next onClick={() => setParams({ page: next, pageq: digest })}>
               Next page
             </button>
           ) : (
@@ -185,6 +200,7 @@ function StreamFilterForm({ bot, initial }: { bot: string; initial: StreamFilter
       conversation_id: f.conversation_id.trim() || undefined,
       filters: complete.length ? JSON.stringify(complete) : undefined,
       page: undefined,
+      pageq: undefined,
     });
   };
   const clear = () =>
@@ -194,6 +210,7 @@ function StreamFilterForm({ bot, initial }: { bot: string; initial: StreamFilter
       conversation_id: undefined,
       filters: undefined,
       page: undefined,
+      pageq: undefined,
     });
   return (
     <section class="panel wide" data-panel="stream-filters" data-state="ready">
