@@ -45,6 +45,8 @@ interface Funnel {
 }
 
 const TZ = 'UTC';
+/** The test machine is shared and often loaded: waits get a generous limit. */
+const SLOW = 60_000;
 
 describe('events page (Chromium)', () => {
   let d: Dashboard;
@@ -58,6 +60,12 @@ describe('events page (Chromium)', () => {
     await d?.close();
   });
 
+  /** A signed-in page whose waits tolerate a loaded machine. */
+  const open = async (path: string, o?: { token?: string | null; timezoneId?: string }) => {
+    const p = await d.open(path, o);
+    p.page.setDefaultTimeout(SLOW);
+    return p;
+  };
   const defsPath = () => `/v1/bots/${bot}/events/definitions`;
   const streamPath = () => `/v1/bots/${bot}/events/stream`;
   const funnelPath = () => `/v1/bots/${bot}/events/funnel`;
@@ -71,8 +79,8 @@ describe('events page (Chromium)', () => {
   ];
 
   it('definitions: the table equals the API; creating one adds it; a duplicate shows the 409', async () => {
-    const p = await d.open(`/events?bot=${bot}&tab=definitions&tz=${TZ}`);
-    assert.equal(await panelState(p.page, 'event-definitions'), 'ready');
+    const p = await open(`/events?bot=${bot}&tab=definitions&tz=${TZ}`);
+    assert.equal(await panelState(p.page, 'event-definitions', SLOW), 'ready');
     const api = await d.api<DefsPage>(defsPath(), { page_size: '50' });
     assert.ok(api.event_definitions.length > 0);
     assert.deepEqual((await tableOf(p.page, 'event-definitions')).rows, api.event_definitions.map(defRow));
@@ -120,8 +128,8 @@ describe('events page (Chromium)', () => {
 
   it('definitions: a token without admin is told the scope it lacks, and the form shows the 403', async () => {
     const readOnly = await d.server.token('demo-team', ['read']);
-    const p = await d.open(`/events?bot=${bot}&tab=definitions`, { token: readOnly });
-    assert.equal(await panelState(p.page, 'event-definitions'), 'empty');
+    const p = await open(`/events?bot=${bot}&tab=definitions`, { token: readOnly });
+    assert.equal(await panelState(p.page, 'event-definitions', SLOW), 'empty');
     assert.match((await p.page.textContent('[data-panel="event-definitions"]')) ?? '', /admin/);
     await p.page.fill('#def-name', 'not_allowed');
     await p.page.click('form.ev-create button[type="submit"]');
@@ -144,8 +152,8 @@ describe('events page (Chromium)', () => {
   it('stream: first page, next page and filters equal the API; a conversation links to its flow', async () => {
     const range = dayRange(30, TZ);
     const base = { version: 'LIVE', ...range, timezone: TZ, page_size: '50' };
-    const p = await d.open(`/events?bot=${bot}&range=30d&tz=${TZ}`);
-    assert.equal(await panelState(p.page, 'events-stream'), 'ready');
+    const p = await open(`/events?bot=${bot}&range=30d&tz=${TZ}`);
+    assert.equal(await panelState(p.page, 'events-stream', SLOW), 'ready');
     const first = await d.api<StreamPage>(streamPath(), base);
     assert.equal(first.events.length, 50);
     assert.deepEqual(
@@ -158,7 +166,7 @@ describe('events page (Chromium)', () => {
     // Next page: the API's page after the token.
     await p.page.click('[data-panel="events-stream"] button[data-next]');
     await waitParam(p.page, 'page', (v) => v === first.next_page_token);
-    await panelState(p.page, 'events-stream');
+    await panelState(p.page, 'events-stream', SLOW);
     const second = await d.api<StreamPage>(streamPath(), { ...base, page_token: first.next_page_token });
     await p.page.waitForFunction(
       (id) => document.querySelector('table[data-table="events-stream"] tbody tr')?.getAttribute('data-id') === id,
@@ -243,8 +251,8 @@ describe('events page (Chromium)', () => {
 
   it('stream: the range, the time zone and the channel control change it as the API does', async () => {
     const tz = 'Asia/Tokyo';
-    const p = await d.open(`/events?bot=${bot}&range=30d&tz=${encodeURIComponent(tz)}`);
-    assert.equal(await panelState(p.page, 'events-stream'), 'ready');
+    const p = await open(`/events?bot=${bot}&range=30d&tz=${encodeURIComponent(tz)}`);
+    assert.equal(await panelState(p.page, 'events-stream', SLOW), 'ready');
     const base = { version: 'LIVE', timezone: tz, page_size: '50' };
     const month = await d.api<StreamPage>(streamPath(), { ...base, ...dayRange(30, tz) });
     const rows = (await tableOf(p.page, 'events-stream')).rows;
@@ -273,8 +281,8 @@ describe('events page (Chromium)', () => {
     await p.close();
 
     // The channel control narrows the stream through the POST's `$channel_type` filter.
-    const q = await d.open(`/events?bot=${bot}&range=30d&tz=${TZ}&channel=voice`);
-    assert.equal(await panelState(q.page, 'events-stream'), 'ready');
+    const q = await open(`/events?bot=${bot}&range=30d&tz=${TZ}&channel=voice`);
+    assert.equal(await panelState(q.page, 'events-stream', SLOW), 'ready');
     const voice = await apiPost<StreamPage>(d, streamPath(), {
       version: 'LIVE',
       ...dayRange(30, TZ),
@@ -306,10 +314,10 @@ describe('events page (Chromium)', () => {
     );
 
   it('funnel: built in the UI, counts equal ComputeEventsFunnel; breakdown, strict and range follow the API', async () => {
-    const p = await d.open(`/events?bot=${bot}&range=30d&tz=${TZ}&tab=funnel`);
+    const p = await open(`/events?bot=${bot}&range=30d&tz=${TZ}&tab=funnel`);
     await p.page.waitForSelector('[data-panel="funnel-builder"]');
     // Fewer than two steps: the funnel says what to do.
-    assert.equal(await panelState(p.page, 'events-funnel'), 'empty');
+    assert.equal(await panelState(p.page, 'events-funnel', SLOW), 'empty');
     assert.match((await p.page.textContent('[data-panel="events-funnel"]')) ?? '', /two steps/);
 
     await p.page.waitForFunction(() =>
@@ -355,7 +363,7 @@ describe('events page (Chromium)', () => {
           return JSON.stringify(rows) === w;
         },
         JSON.stringify(want),
-        { timeout: 20_000 },
+        { timeout: SLOW },
       );
     };
 
@@ -389,7 +397,7 @@ describe('events page (Chromium)', () => {
 
     // A shared link recomputes the same funnel.
     const link = p.page.url();
-    const q = await d.open(new URL(link).pathname + new URL(link).search);
+    const q = await open(new URL(link).pathname + new URL(link).search);
     const want = JSON.stringify(funnelRows(week, true));
     await q.page.waitForFunction(
       (w) =>
@@ -399,7 +407,7 @@ describe('events page (Chromium)', () => {
           ),
         ) === w,
       want,
-      { timeout: 20_000 },
+      { timeout: SLOW },
     );
     assert.deepEqual(q.errors, []);
     await q.close();
@@ -409,7 +417,7 @@ describe('events page (Chromium)', () => {
   });
 
   it('flow funnel: steps from the step catalog, counts equal ComputeFlowFunnel', async () => {
-    const p = await d.open(`/events?bot=${bot}&range=30d&tz=${TZ}&tab=funnel`);
+    const p = await open(`/events?bot=${bot}&range=30d&tz=${TZ}&tab=funnel`);
     await p.page.waitForSelector('[data-panel="funnel-builder"]');
     await p.page.check('input[name="funnel_kind"][value="flows"]');
     await waitParam(p.page, 'funnel', (v) => (v ?? '').includes('flows'));
@@ -443,7 +451,7 @@ describe('events page (Chromium)', () => {
           ),
         ) === w,
       JSON.stringify(funnelRows(f, false)),
-      { timeout: 20_000 },
+      { timeout: SLOW },
     );
     assert.deepEqual(p.errors, []);
     assert.deepEqual(await seriousAxeViolations(p.page), []);
@@ -452,7 +460,7 @@ describe('events page (Chromium)', () => {
 
   it('every section: no console error, no serious axe violation, empty states say what to do', async () => {
     for (const tab of ['stream', 'definitions', 'funnel']) {
-      const p = await d.open(`/events?bot=${bot}&tab=${tab}`);
+      const p = await open(`/events?bot=${bot}&tab=${tab}`);
       await p.page.waitForSelector('main[data-page="events"]');
       await p.page.waitForFunction(() => document.querySelectorAll('[data-state="loading"]').length === 0);
       assert.deepEqual(p.errors, [], tab);
@@ -460,8 +468,8 @@ describe('events page (Chromium)', () => {
       await p.close();
     }
     // A range with no events: the stream's empty state.
-    const p = await d.open(`/events?bot=${bot}&range=custom&from=2020-01-01&to=2020-01-07`);
-    assert.equal(await panelState(p.page, 'events-stream'), 'empty');
+    const p = await open(`/events?bot=${bot}&range=custom&from=2020-01-01&to=2020-01-07`);
+    assert.equal(await panelState(p.page, 'events-stream', SLOW), 'empty');
     assert.match((await p.page.textContent('[data-panel="events-stream"]')) ?? '', /No tracking events in this range/);
     await p.close();
   });
