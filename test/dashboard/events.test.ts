@@ -411,6 +411,14 @@ describe('events page (Chromium)', () => {
     );
     assert.deepEqual(q.errors, []);
     await q.close();
+
+    // An attribute breakdown: the key typed after "An attribute…", read on the step-1 event.
+    await p.page.selectOption('#fs-breakdown', '*');
+    await p.page.fill('#fs-breakdown-key', 'url');
+    await p.page.press('#fs-breakdown-key', 'Tab');
+    const byUrl = await apiPost<Funnel>(d, funnelPath(), body(7, { breakdown_property: 'url' }));
+    assert.ok(byUrl.result.length > 0);
+    await expectTable(byUrl, true);
     assert.deepEqual(p.errors, []);
     assert.deepEqual(await seriousAxeViolations(p.page), []);
     await p.close();

@@ -249,7 +249,7 @@ function EventPicker(props: { id: string; label: string; names: Names; value: st
       <input
         id={id}
         value={value}
-        placeholder={names.state === 'loading' ? 'Loading events…' : 'Event name'}
+        placeholder={names.state === 'loading' ? 'Loading…' : 'Name or id'}
         onChange={(e) => onPick(e.currentTarget.value)}
       />
     </>

@@ -118,6 +118,9 @@ export function StreamSection({ controls, params }: PageProps) {
       >
         <StreamTable events={events} controls={controls} />
         <div class="row ev-pager">
+          <span class="muted" data-count>
+            {events.length} event{events.length === 1 ? '' : 's'} on this page{page ? '' : ' (the first)'}, oldest first
+          </span>
           {page ? (
             <button type="button" onClick={() => setParams({ page: undefined, pageq: undefined })}>
               First page
