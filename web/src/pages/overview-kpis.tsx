@@ -1,23 +1,56 @@
 import { useMemo } from 'preact/hooks';
 import { Panel } from '../components/panel.tsx';
 import { type Query, queryString } from '../lib/api.ts';
-import { useApi } from '../lib/use-api.ts';
-import { kpiRows, loadTotals, type Totals } from './overview-totals.ts';
+import type { SeriesData } from '../lib/types.ts';
+import { type Loaded, useApi } from '../lib/use-api.ts';
+import { kpiRows, loadSeries, loadSteps, type Totals, totalsOf } from './overview-totals.ts';
 
 const fmt = new Intl.NumberFormat('en-US');
 const pretty = (v: string): string => (/^\d+$/.test(v) ? fmt.format(Number(v)) : v);
 
+/** Waits a macrotask: lets the charts' requests (issued in this render's effects) go first. */
+const afterCharts = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
 /**
- * Totals for the range beside the previous range of equal length. Both ranges' eight
- * requests start together (one Promise.all), never one after the other.
+ * Totals for the range beside the previous range of equal length. The range's
+ * conversations and messages are the charts' own answers (passed in: not asked twice);
+ * the six other requests start together, right after the charts' requests, because the
+ * embedded engine answers queries one after another in arrival order.
  */
-export function KpiPanel({ bot, query, previous }: { bot: string; query: Query; previous: Query }) {
+export function KpiPanel(props: {
+  bot: string;
+  query: Query;
+  previous: Query;
+  conversations: Loaded<SeriesData>;
+  messages: Loaded<SeriesData>;
+}) {
+  const { bot, query, previous } = props;
   const key = `${bot}|${queryString(query)}|${queryString(previous)}`;
-  const loaded = useApi(key, (signal) =>
-    Promise.all([loadTotals(bot, query, signal), loadTotals(bot, previous, signal)]).then(
-      ([cur, prev]) => ({ cur, prev }) as { cur: Totals; prev: Totals },
-    ),
-  );
+  const own = useApi(key, async (signal) => {
+    await afterCharts();
+    const [users, steps, prevConversations, prevUsers, prevMessages, prevSteps] = await Promise.all([
+      loadSeries(bot, 'users', query, signal),
+      loadSteps(bot, query, signal),
+      loadSeries(bot, 'conversations', previous, signal),
+      loadSeries(bot, 'users', previous, signal),
+      loadSeries(bot, 'messages', previous, signal),
+      loadSteps(bot, previous, signal),
+    ]);
+    return {
+      users,
+      steps,
+      prev: totalsOf({ conversations: prevConversations, users: prevUsers, messages: prevMessages, steps: prevSteps }),
+    };
+  });
+  const loaded = useMemo((): Loaded<{ cur: Totals; prev: Totals }> => {
+    const { conversations: c, messages: m } = props;
+    if (c.state !== 'ready') return c;
+    if (m.state !== 'ready') return m;
+    if (own.state !== 'ready') return own;
+    const { users, steps, prev } = own.data;
+    const cur = totalsOf({ conversations: c.data, messages: m.data, users, steps });
+    return { state: 'ready', data: { cur, prev } };
+  }, [props.conversations, props.messages, own]);
   const data = loaded.state === 'ready' ? loaded.data : null;
   const rows = useMemo(() => (data ? kpiRows(data.cur, data.prev) : []), [data]);
   const table = useMemo(

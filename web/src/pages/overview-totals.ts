@@ -27,26 +27,34 @@ export interface Step {
 const sumOf = (d: SeriesData, label: string): number => d.series[d.series_labels.indexOf(label)]?.sum ?? 0;
 const sumAll = (d: SeriesData): number => d.series.reduce((n, s) => n + s.sum, 0);
 
-/** The request a range's totals take: four operations, all in parallel. */
-export async function loadTotals(bot: string, query: Query, signal: AbortSignal): Promise<Totals> {
-  const series = (op: string) => api.get<SeriesResponse>(botPath(bot, op), query, signal).then((r) => r.data);
-  const [conversations, users, messages, steps] = await Promise.all([
-    series('conversations'),
-    series('users'),
-    series('messages'),
-    api.get<{ steps: Step[] }>(botPath(bot, 'steps'), query, signal).then((r) => r.steps),
-  ]);
+/** The series answers a range's totals are computed from. */
+export interface TotalsSource {
+  conversations: SeriesData;
+  users: SeriesData;
+  messages: SeriesData;
+  steps: Step[];
+}
+
+export function totalsOf(src: TotalsSource): Totals {
   // Detection is by step type: a bot with no `handover` step has no handover total at all.
-  const handover = steps.filter((s) => s.type === 'handover');
+  const handover = src.steps.filter((s) => s.type === 'handover');
   return {
-    conversations: sumAll(conversations),
-    users: sumOf(users, 'total'),
-    messages: sumAll(messages),
-    understood: sumOf(messages, 'understood'),
-    notUnderstood: sumOf(messages, 'not_understood'),
+    // Conversations and messages add up over buckets and groups (each conversation has one
+    // start bucket, one channel and one language): a bucketed or grouped answer's sum is the total.
+    conversations: sumAll(src.conversations),
+    users: sumOf(src.users, 'total'),
+    messages: sumAll(src.messages),
+    understood: sumOf(src.messages, 'understood'),
+    notUnderstood: sumOf(src.messages, 'not_understood'),
     handovers: handover.length ? handover.reduce((n, s) => n + s.conversation_count, 0) : null,
   };
 }
+
+export const loadSeries = (bot: string, op: string, query: Query, signal: AbortSignal): Promise<SeriesData> =>
+  api.get<SeriesResponse>(botPath(bot, op), query, signal).then((r) => r.data);
+
+export const loadSteps = (bot: string, query: Query, signal: AbortSignal): Promise<Step[]> =>
+  api.get<{ steps: Step[] }>(botPath(bot, 'steps'), query, signal).then((r) => r.steps);
 
 /** Understood share of the text messages, in %; null when there were none. */
 export function understoodRate(t: Totals): number | null {

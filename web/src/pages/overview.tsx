@@ -6,11 +6,12 @@ import type { PageProps } from '../lib/session.ts';
 import type { SeriesData } from '../lib/types.ts';
 import { KpiPanel } from './overview-kpis.tsx';
 import { distributionOption, heatmapOption } from './overview-options.ts';
-import { botPath, SeriesPanel } from './overview-series.tsx';
+import { botPath, SeriesPanel, SeriesView, useSeries } from './overview-series.tsx';
 import './overview.css';
 
-// The page a bot team opens every day. Every panel issues its own request as soon as the
-// page renders (no panel waits for another), so all of them load in parallel.
+// The page a bot team opens every day. Every request starts as soon as the page renders
+// (no panel waits for another's answer); the totals reuse the charts' conversations and
+// messages and send their own requests last (see overview-kpis.tsx).
 
 type Split = 'none' | 'channel' | 'language';
 const GROUP_BY: Record<Split, string | undefined> = { none: undefined, channel: 'channel_type', language: 'language' };
@@ -77,6 +78,12 @@ export default function OverviewPage({ controls: c, params }: PageProps) {
   }, [range, filterKey]);
   const conversationsQuery = useMemo(() => ({ ...q.bucketed, group_by: GROUP_BY[split] }), [q, split]);
 
+  // Read once here: the charts show them and the totals add them up (not asked twice).
+  const conversationsPath = botPath(bot, 'conversations');
+  const messagesPath = botPath(bot, 'messages');
+  const conversations = useSeries(conversationsPath, conversationsQuery);
+  const messages = useSeries(messagesPath, q.bucketed);
+
   const timeOption = useCallback(
     (kind: 'line' | 'stacked-bar') => (data: SeriesData) => seriesOption(data, { kind, bucket, tz }),
     [bucket, tz],
@@ -86,20 +93,22 @@ export default function OverviewPage({ controls: c, params }: PageProps) {
 
   return (
     <div class="grid overview">
-      <KpiPanel bot={bot} query={q.total} previous={q.previous} />
-      <SeriesPanel
+      <KpiPanel bot={bot} query={q.total} previous={q.previous} conversations={conversations} messages={messages} />
+      <SeriesView
+        loaded={conversations}
         id="conversations"
         title="Conversations over time"
-        path={botPath(bot, 'conversations')}
+        path={conversationsPath}
         query={conversationsQuery}
         toOption={split === 'none' ? lineOption : barOption}
         actions={<SplitSelect split={split} />}
         wide
       />
-      <SeriesPanel
+      <SeriesView
+        loaded={messages}
         id="messages"
         title="User messages"
-        path={botPath(bot, 'messages')}
+        path={messagesPath}
         query={q.bucketed}
         toOption={barOption}
       />
