@@ -38,8 +38,16 @@ export function heatmapOption(data: SeriesData): EChartsOption {
 export function distributionOption(axis: string, counted = 'conversations'): (data: SeriesData) => EChartsOption {
   return (data) => ({
     tooltip: { trigger: 'axis' },
-    grid: { left: 48, right: 16, top: 16, bottom: 44 },
-    xAxis: { type: 'category', data: data.x_values, name: axis, nameLocation: 'middle', nameGap: 28 },
+    grid: { left: 48, right: 16, top: 32, bottom: 44 },
+    // Every bucket labelled (interval 0): the distributions have at most 11 short labels.
+    xAxis: {
+      type: 'category',
+      data: data.x_values,
+      name: axis,
+      nameLocation: 'middle',
+      nameGap: 28,
+      axisLabel: { interval: 0, fontSize: 11 },
+    },
     yAxis: { type: 'value', minInterval: 1, name: counted },
     series: data.series.map((s, i) => ({
       type: 'bar',
