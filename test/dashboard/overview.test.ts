@@ -198,6 +198,39 @@ describe('overview page (Chromium)', () => {
     await p.close();
   });
 
+  it('the last 24 hours: hourly buckets, totals equal the API for the query the page read', async () => {
+    const p = await d.open(`/overview?bot=${bot}&range=24h`);
+    await expectState(p.page, 'kpis', 'ready');
+    const cur = await panelQuery(p.page, 'kpis');
+    const prev = await panelQuery(p.page, 'kpis', 'data-query-previous');
+    // Whole hours: the previous range is the 24 hours just before.
+    assert.equal(Date.parse(cur.end_time ?? '') - Date.parse(cur.start_time ?? ''), 86_400_000);
+    assert.equal(prev.end_time, cur.start_time);
+    assert.equal(Date.parse(cur.end_time ?? '') % 3_600_000, 0);
+    assert.deepEqual(await kpiRows(p.page), await expectedKpis(d, bot, cur, prev));
+    const conv = await expectSeriesPanel(d, p.page, 'conversations', `/v1/bots/${bot}/conversations`);
+    assert.equal(conv.x_values.length, 24);
+    assert.deepEqual(p.errors, []);
+    await p.close();
+  });
+
+  it('human handovers: the tile follows the steps of type handover, the note says how', async () => {
+    // The web-only DRAFT traffic of the demo: whether it reached a handover step or not,
+    // the page must agree with the step catalog.
+    const p = await d.open(`/overview?bot=${bot}&version=DRAFT&range=30d`);
+    await expectState(p.page, 'kpis', 'ready');
+    const cur = await panelQuery(p.page, 'kpis');
+    const prev = await panelQuery(p.page, 'kpis', 'data-query-previous');
+    const has = async (q: Q) =>
+      (await d.api<{ steps: { type: string }[] }>(`/v1/bots/${bot}/steps`, q)).steps.some((x) => x.type === 'handover');
+    const shown = (await has(cur)) || (await has(prev));
+    assert.equal((await p.page.$('[data-kpi="handovers"]')) !== null, shown);
+    const note = (await p.page.textContent('[data-panel="kpis"] .overview-note')) ?? '';
+    assert.match(note, shown ? /reached a step of type "handover"/ : /no step of type "handover"/);
+    assert.deepEqual(await kpiRows(p.page), await expectedKpis(d, bot, cur, prev));
+    await p.close();
+  });
+
   it('splits conversations by channel and by language, kept in the address', async () => {
     const p = await d.open(`/overview?bot=${bot}&range=30d`);
     await expectState(p.page, 'conversations', 'ready');
