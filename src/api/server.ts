@@ -62,7 +62,10 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 const sendError = (err: unknown, req: FastifyRequest, reply: FastifyReply): void => {
   const apiErr = mapError(err);
-  if (apiErr.code === GrpcCode.INTERNAL) req.log.error({ err }, 'unhandled error');
+  // A query aborted because its client went away is not a server error: nobody is waiting.
+  const clientGone = req.raw.destroyed || reply.raw.destroyed;
+  if (apiErr.code === GrpcCode.INTERNAL && !clientGone) req.log.error({ err }, 'unhandled error');
+  else if (apiErr.code === GrpcCode.INTERNAL) req.log.debug({ err }, 'request aborted by its client');
   // Explicit type: a reply that had a custom serializer (analytics answers) gets none by default.
   void reply
     .status(apiErr.status)

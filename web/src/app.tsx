@@ -26,6 +26,9 @@ function pageOf(path: string) {
   return PAGES.find((p) => p.path === path) ?? PAGES[0];
 }
 
+// Start fetching the first page's chunk now, beside the sign-in requests, not after them.
+void pageOf(location.pathname)?.load();
+
 function usePage(path: string): ComponentType<PageProps> | null {
   const [loaded, setLoaded] = useState<{ path: string; page: ComponentType<PageProps> } | null>(null);
   const entry = pageOf(path);

@@ -16,25 +16,34 @@ function MultiSelect({
   name,
   values,
   selected,
+  onOpen,
 }: {
   label: string;
   name: string;
-  values: string[];
+  values: string[] | null;
   selected: string[];
+  onOpen: () => void;
 }) {
-  const all = [...new Set([...values, ...selected])];
+  const all = [...new Set([...(values ?? []), ...selected])];
   const toggle = (v: string) => {
     const next = selected.includes(v) ? selected.filter((s) => s !== v) : [...selected, v];
     setParams({ [name]: next.join(',') || undefined });
   };
   return (
-    <details class="multi" data-control={name}>
+    <details
+      class="multi"
+      data-control={name}
+      onToggle={(e) => {
+        if ((e.currentTarget as HTMLDetailsElement).open) onOpen();
+      }}
+    >
       <summary>
         {label}: {selected.length ? selected.join(', ') : 'all'}
       </summary>
       <fieldset>
         <legend class="sr-only">{label}</legend>
-        {all.length === 0 ? <span class="muted">no values in the last 90 days</span> : null}
+        {values === null ? <span class="muted">loading the values seen…</span> : null}
+        {values !== null && all.length === 0 ? <span class="muted">no values in the last 90 days</span> : null}
         {all.map((v) => (
           <label key={v}>
             <input type="checkbox" checked={selected.includes(v)} onChange={() => toggle(v)} /> {v}
@@ -53,8 +62,12 @@ function MultiSelect({
 /** The global controls: every change is written to the address (shareable, back button). */
 export function ControlsBar({ controls, bots }: { controls: Controls; bots: string[] | null }) {
   const c = controls;
-  const [dims, setDims] = useState<{ channels: string[]; languages: string[] }>({ channels: [], languages: [] });
+  const [dims, setDims] = useState<{ channels: string[]; languages: string[] } | null>(null);
+  // The choices come from two 90-day queries: asked when a filter menu is first opened (or a
+  // filter is already set), not on every page load, where they would queue before the page's.
+  const [wanted, setWanted] = useState(c.channels.length > 0 || c.languages.length > 0);
   useEffect(() => {
+    if (!wanted) return;
     let live = true;
     dimensionValues(c).then(
       (d) => live && setDims(d),
@@ -63,7 +76,8 @@ export function ControlsBar({ controls, bots }: { controls: Controls; bots: stri
     return () => {
       live = false;
     };
-  }, [c.bot, c.version, c.tz]);
+  }, [wanted, c.bot, c.version, c.tz]);
+  const openMenus = () => setWanted(true);
   const range = useMemo(() => timeRange(c), [c.range, c.from, c.to, c.tz]);
   const bucketOptions = (['1h', '1d', '1w'] as const).filter((b) =>
     b === '1h' ? range.days <= 31 : b === '1d' ? range.days > 1 : range.days > 7,
@@ -164,8 +178,20 @@ export function ControlsBar({ controls, bots }: { controls: Controls; bots: stri
           ))}
         </select>
       </label>
-      <MultiSelect label="Channel" name="channel" values={dims.channels} selected={c.channels} />
-      <MultiSelect label="Language" name="language" values={dims.languages} selected={c.languages} />
+      <MultiSelect
+        label="Channel"
+        name="channel"
+        values={dims?.channels ?? null}
+        selected={c.channels}
+        onOpen={openMenus}
+      />
+      <MultiSelect
+        label="Language"
+        name="language"
+        values={dims?.languages ?? null}
+        selected={c.languages}
+        onOpen={openMenus}
+      />
     </form>
   );
 }
