@@ -10,8 +10,25 @@ import { root } from './report.ts';
 const PAGES: { name: string; path: string; ready: string }[] = [
   { name: 'overview', path: '/overview', ready: 'main[data-page="overview"]' },
   { name: 'intents', path: '/intents', ready: 'main[data-page="intents"]' },
-  { name: 'flows', path: '/flows', ready: 'main[data-page="flows"]' },
+  {
+    name: 'flows',
+    // Three levels of the demo's main path opened, as a user exploring would.
+    path: `/flows?open=${encodeURIComponent(JSON.stringify([['welcome'], ['welcome', 'main_menu']]))}&step=main_menu`,
+    ready: 'main[data-page="flows"]',
+  },
   { name: 'events', path: '/events', ready: 'main[data-page="events"]' },
+  {
+    name: 'events-funnel',
+    path: `/events?tab=funnel&range=30d&funnel=${encodeURIComponent(
+      JSON.stringify({
+        kind: 'events',
+        steps: [{ event: 'link_clicked' }, { event: 'handover_requested' }],
+        order_type: 'sequential',
+        breakdown: '$channel_type',
+      }),
+    )}`,
+    ready: 'main[data-page="events"]',
+  },
   { name: 'usage', path: '/usage?range=90d', ready: 'main[data-page="usage"]' },
   { name: 'webhooks', path: '/webhooks', ready: 'main[data-page="webhooks"]' },
 ];
