@@ -87,6 +87,15 @@ describe('dashboard shell (Chromium)', () => {
     await p.close();
   });
 
+  it('the time-zone menu offers current IANA names ICU lists under old ones (Asia/Kolkata)', async () => {
+    const p = await d.open(`/overview?bot=${d.bots[0]}`);
+    await p.page.waitForSelector('select[name="tz"]');
+    await p.page.selectOption('select[name="tz"]', 'Asia/Kolkata');
+    await p.page.waitForURL((u) => u.searchParams.get('tz') === 'Asia/Kolkata');
+    assert.equal(await p.page.inputValue('select[name="tz"]'), 'Asia/Kolkata');
+    await p.close();
+  });
+
   it("a bot of another team shows the not-found state, not that team's data", async () => {
     const p = await d.open(`/overview?bot=${OTHER_BOT}`);
     await p.page.waitForSelector('[role="alert"]', { timeout: 20_000 });

@@ -3,12 +3,33 @@ import { addDays, type Controls, defaultBucket, PRESETS, timeRange } from '../li
 import { dimensionValues } from '../lib/dimensions.ts';
 import { setParams } from '../lib/location.ts';
 
+// ICU lists some zones only under their old names (Asia/Calcutta, Europe/Kiev…); the current
+// IANA names are what people look for and what the API documents, so they are offered too.
+const CURRENT_NAMES = [
+  'Asia/Kolkata',
+  'Asia/Kathmandu',
+  'Asia/Yangon',
+  'Asia/Ho_Chi_Minh',
+  'Europe/Kyiv',
+  'America/Nuuk',
+];
+
 const ZONES: string[] = (() => {
+  let listed: string[];
   try {
-    return Intl.supportedValuesOf('timeZone');
+    listed = Intl.supportedValuesOf('timeZone');
   } catch {
-    return ['UTC'];
+    listed = ['UTC'];
   }
+  const extra = CURRENT_NAMES.filter((z) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: z });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return [...new Set([...listed, ...extra, 'UTC'])].sort();
 })();
 
 function MultiSelect({
