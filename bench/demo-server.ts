@@ -1,5 +1,5 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
 import { buildServer } from '../src/api/server.ts';
 import { createToken } from '../src/auth/tokens.ts';
 import { loadConfig } from '../src/config.ts';
@@ -28,25 +28,9 @@ export async function startDemoServer(
     async close() {
       await app.close();
       await services.close();
-      const fs = await import('node:fs');
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-/** Debian's Chromium, headless, with the flags this machine needs (never a downloaded browser). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+export { launchChromium } from '../test/helpers/chromium.ts';

@@ -1,24 +1,14 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Config } from '../../src/config.ts';
 import { generateDemo } from '../../src/demo/generate.ts';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.ts';
 import { repoRoot, startTestServer, type TestServer } from '../helpers/server.ts';
 
 // The dashboard in real Chromium (Debian's, driven by playwright-core; never downloaded)
 // against the real server on loopback, with known demo data.
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // The demo generator writes its events for this team.
 export const TEAM = 'demo-team';
@@ -105,7 +95,7 @@ async function withData(server: TestServer, opts: DashboardOptions): Promise<Das
   ]);
   const token = await server.token(TEAM);
   const bots = await server.services.bots.botsOfTeam(TEAM);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const browser = await launchChromium();
   const apiFetch = (pathname: string, init: RequestInit = {}) =>
     fetch(`${server.url}${pathname}`, {
       ...init,

@@ -1,22 +1,7 @@
 // Formatting shared by the Events page and its browser tests (no DOM use), so a test can
 // compute exactly what a cell must show for the API's value.
 
-/** An RFC 3339 instant as the user reads it in the chosen zone (seconds shown: events are close). */
-export function formatInstant(iso: string | undefined, tz: string): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: tz,
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).format(d);
-}
+export { formatInstant } from '../lib/format.ts';
 
 /** The stream's `attributes` JSON text as `key=value` pairs (the raw text when not an object). */
 export function formatAttributes(json: string): string {

@@ -3,6 +3,7 @@ import { Panel } from '../components/panel.tsx';
 import { Empty } from '../components/states.tsx';
 import { ApiFailure, api } from '../lib/api.ts';
 import { type Controls, timeRange } from '../lib/controls.ts';
+import { formatInstant } from '../lib/format.ts';
 import { setParams } from '../lib/location.ts';
 import { useApi } from '../lib/use-api.ts';
 import { DROPOFF, encodeOpen, type Path } from './flows-tree.ts';
@@ -60,21 +61,6 @@ export function ConversationForm({ current }: { current: string | null }) {
       <p class="muted">The conversation must have an event in the selected range; the Events page links each one.</p>
     </section>
   );
-}
-
-function time(ts: string, tz: string): string {
-  const d = new Date(ts);
-  if (Number.isNaN(d.getTime())) return ts;
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: tz,
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).format(d);
 }
 
 /** Every prefix of a flow but the whole of it: the explorer nodes to open to show that path. */
@@ -153,7 +139,7 @@ export function ConversationView({ controls, id }: { controls: Controls & { bot:
               <span>
                 <strong>Conversation ended</strong> after {t.from_step.id || 'its last step'}
               </span>
-              <time dateTime={t.timestamp}>{time(t.timestamp, controls.tz)}</time>
+              <time dateTime={t.timestamp}>{formatInstant(t.timestamp, controls.tz)}</time>
               <span />
             </li>
           ) : (
@@ -162,7 +148,7 @@ export function ConversationView({ controls, id }: { controls: Controls & { bot:
               <span>
                 <strong>{t.to_step.id}</strong> <span class="flows-type">{t.to_step.type}</span>
               </span>
-              <time dateTime={t.timestamp}>{time(t.timestamp, controls.tz)}</time>
+              <time dateTime={t.timestamp}>{formatInstant(t.timestamp, controls.tz)}</time>
               <button
                 type="button"
                 class="details"

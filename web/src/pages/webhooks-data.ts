@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { formatInstant } from '../lib/format.ts';
 import type { Loaded } from '../lib/use-api.ts';
 
 // Subscription shapes (openapi seed + additions: bot_version, ListDeliveries).
@@ -77,18 +78,5 @@ export function useRefreshable<T>(
   return [loaded, () => setTick((t) => t + 1)];
 }
 
-/** An RFC 3339 time in the chosen zone, to the second. */
-export function formatTime(iso: string, tz: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: tz,
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).format(d);
-}
+/** Times on the webhooks page: in the chosen zone, to the second. */
+export const formatTime = (iso: string, tz: string): string => formatInstant(iso, tz);
