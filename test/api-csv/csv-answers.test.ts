@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { derefSchema, HTTP_METHODS, type OpenApiDocument } from '../../src/api/openapi.ts';
+import { parseCsvStrict } from '../helpers/csv.ts';
 import { validRequest } from '../helpers/fuzz-cases.ts';
 import { type FuzzOperation, fuzzOperations } from '../helpers/fuzz-doc.ts';
 import { type SeededTeam, seedTeam } from '../helpers/fuzz-seed.ts';
 import { api, ingest, startTestServer, type TestServer } from '../helpers/server.ts';
-import { parseCsvStrict } from './csv-parse.ts';
 
 const TEAM = 'csv-team';
 const BOT = 'csv-bot';

@@ -1,4 +1,4 @@
-// A strict RFC 4180 reader for the CSV tests: every record ends with CRLF, a quoted field
+// A strict RFC 4180 reader for the CSV tests (API answers and dashboard downloads): every record ends with CRLF, a quoted field
 // is quoted from its first to its last character, and anything else is an error (a lenient
 // reader would hide a server that forgets to quote).
 
