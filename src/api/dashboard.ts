@@ -33,6 +33,8 @@ The API is served as usual: see <a href="/docs">/docs</a>.</p></main></body></ht
  */
 export async function registerDashboard(app: FastifyInstance): Promise<void> {
   const indexFile = path.join(DASHBOARD_DIR, 'index.html');
+  // Checked once: the assets are registered only when built, so the pages follow the same answer
+  // (a build made while the server runs is served after a restart; npm start builds first).
   const built = fs.existsSync(indexFile);
   if (built) {
     await app.register(fastifyStatic, {
@@ -54,7 +56,7 @@ export async function registerDashboard(app: FastifyInstance): Promise<void> {
         .header('content-security-policy', CSP)
         .header('x-content-type-options', 'nosniff')
         .header('referrer-policy', 'no-referrer');
-      if (!fs.existsSync(indexFile)) return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT);
+      if (!built) return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT);
       return reply.type('text/html; charset=utf-8').send(fs.createReadStream(indexFile));
     });
   }
