@@ -1,3 +1,5 @@
+import { Panel } from '../components/panel.tsx';
+import { Empty } from '../components/states.tsx';
 import { api, type Query } from '../lib/api.ts';
 import { timeRange } from '../lib/controls.ts';
 import { setParams } from '../lib/location.ts';
@@ -147,15 +149,18 @@ export default function UsagePage({ controls, session, params }: PageProps) {
             empty="No knowledge-base queries in this range and filters."
           />
         ) : (
-          <section class="panel wide" data-panel="kb" data-state="empty">
-            <header class="panel-head">
-              <h2>Knowledge base: answered and unanswered queries</h2>
-            </header>
-            <div class="state state-empty" role="status">
-              <strong>Needs a range longer than one day</strong>
-              <p>The knowledge-base operation takes day, week or month buckets. Pick "Last 7 days" or longer.</p>
-            </div>
-          </section>
+          <Panel
+            id="kb"
+            title="Knowledge base: answered and unanswered queries"
+            wide
+            loaded={{ state: 'ready', data: null }}
+            empty
+            emptyState={
+              <Empty title="Needs a range longer than one day">
+                The knowledge-base operation takes day, week or month buckets. Pick "Last 7 days" or longer.
+              </Empty>
+            }
+          />
         )}
         <TagsPanel bot={controls.bot} source={tagsSrc} loaded={tags} />
       </div>
