@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -16,6 +17,12 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   // When set, analytics SQL goes to this ClickHouse server instead of embedded chDB.
   CLICKHOUSE_URL: z.string().url().optional(),
+  // With CLICKHOUSE_URL: the cluster name for ON CLUSTER DDL and the replicated + distributed
+  // schema variant (docs/scale-out.md); unset = a single ClickHouse server.
+  CLICKHOUSE_CLUSTER: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional(),
   // When set, control data (tokens, bots, subscriptions) lives in PostgreSQL instead of SQLite.
   DATABASE_URL: z.string().optional(),
   // Lets webhooks reach http:// and private/loopback addresses (tests, on-prem receivers).
@@ -64,13 +71,33 @@ const envSchema = z.object({
   ANALYTICS_MAX_CONCURRENT_QUERIES: z.coerce.number().int().min(1).max(1000).default(8),
   // Analytics requests waiting for a slot; past it 429 + Retry-After instead of an ever-longer wait.
   ANALYTICS_MAX_QUEUED_QUERIES: z.coerce.number().int().min(0).max(100_000).default(200),
+  // This process's name in leases (webhook deliveries, outbox batches) and logs; default host-pid.
+  REPLICA_ID: z.string().min(1).max(200).optional(),
 });
+
+/** Every environment variable the service reads (deployment files are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/**
+ * What one process does (`serve --no-ingest`, `--no-queries`, `--no-deliveries`): by default
+ * everything; operators may split the roles across processes. Health, readiness and metrics
+ * are always served.
+ */
+export interface Roles {
+  /** POST ingest and TrackEvent, and moving committed batches left behind by a dead replica. */
+  ingest: boolean;
+  /** The read API (analytics, definitions, subscriptions, the dashboard). */
+  queries: boolean;
+  /** The webhook delivery loop (claims due deliveries with leases). */
+  deliveries: boolean;
+}
 
 export interface Config {
   port: number;
   host: string;
   dataDir: string;
   clickhouseUrl: string | undefined;
+  clickhouseCluster: string | undefined;
   databaseUrl: string | undefined;
   webhookAllowPrivateTargets: boolean;
   webhookVerifyTargets: boolean;
@@ -91,6 +118,8 @@ export interface Config {
   rateLimitBurst: number;
   analyticsMaxConcurrentQueries: number;
   analyticsMaxQueuedQueries: number;
+  replicaId: string;
+  roles: Roles;
 }
 
 export class ConfigError extends Error {}
@@ -111,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
     clickhouseUrl: e.CLICKHOUSE_URL,
+    clickhouseCluster: e.CLICKHOUSE_CLUSTER,
     databaseUrl: e.DATABASE_URL || undefined,
     webhookAllowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     webhookVerifyTargets: e.WEBHOOK_VERIFY_TARGETS,
@@ -131,6 +161,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     rateLimitBurst: e.RATE_LIMIT_BURST,
     analyticsMaxConcurrentQueries: e.ANALYTICS_MAX_CONCURRENT_QUERIES,
     analyticsMaxQueuedQueries: e.ANALYTICS_MAX_QUEUED_QUERIES,
+    replicaId: e.REPLICA_ID ?? `${os.hostname()}-${process.pid}`,
+    roles: { ingest: true, queries: true, deliveries: true },
     ...overrides,
   };
 }

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 // Row types of the control store. Timestamps are ISO-8601 UTC strings so the same
 // code reads them identically from SQLite and PostgreSQL.
 export interface TeamsTable {
@@ -69,6 +71,10 @@ export interface WebhookDeliveriesTable {
   next_attempt_at: number | string;
   created_at: number | string;
   updated_at: number | string;
+  /** Epoch ms until which a replica holds this delivery (0 = free). */
+  lease_until: Generated<number | string>;
+  /** The replica holding the lease ('' = none). */
+  lease_owner: Generated<string>;
 }
 
 export interface WebhookAttemptsTable {
@@ -89,6 +95,33 @@ export interface KeyValueTable {
   value: string;
 }
 
+/** Client ids accepted in the last 24 h (CONTRACT §1), shared by every replica. */
+export interface IngestIdsTable {
+  bot_id: string;
+  id: string;
+  /** Epoch ms of acceptance. */
+  accepted_at: number | string;
+}
+
+/** The sessionizer's state of one (bot, version, user, channel) key. */
+export interface IngestSessionsTable {
+  k: string;
+  last_ms: number | string;
+  /** JSON [[id, startMs, lastMs], ...]. */
+  convs: string;
+}
+
+/** A committed, sessionized batch not yet known to be in the analytics store. */
+export interface IngestOutboxTable {
+  batch_id: string;
+  created_at: number | string;
+  events: number;
+  /** JSONCompactEachRow body of the insert into `events`. */
+  payload: string;
+  lease_until: Generated<number | string>;
+  lease_owner: Generated<string>;
+}
+
 export interface ControlDatabase {
   teams: TeamsTable;
   tokens: TokensTable;
@@ -98,4 +131,7 @@ export interface ControlDatabase {
   kv: KeyValueTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  ingest_ids: IngestIdsTable;
+  ingest_sessions: IngestSessionsTable;
+  ingest_outbox: IngestOutboxTable;
 }
