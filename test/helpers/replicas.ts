@@ -149,8 +149,9 @@ export async function startReplicas(opts: ReplicaOptions): Promise<ReplicaSet> {
     }
     const db = openControlDb({ databaseUrl: schema.url, dataDir: dirs[0] as string });
     const ch = createAnalyticsClient({ url: chUrl, dataDir: dirs[0] as string, queryTimeoutSeconds: 120 });
-    const check = (i: number): void => {
+    const check = (i: number): number => {
       if (i < 0 || i >= ports.length) throw new RangeError(`no replica ${i}`);
+      return i;
     };
     const set: ReplicaSet = {
       size: ports.length,
@@ -158,8 +159,8 @@ export async function startReplicas(opts: ReplicaOptions): Promise<ReplicaSet> {
       clickhouseUrl: chUrl,
       db,
       ch,
-      url: (i) => (check(i), urlOf(i)),
-      id: (i) => (check(i), ids[i] as string),
+      url: (i) => urlOf(check(i)),
+      id: (i) => ids[check(i)] as string,
       pid: (i) => {
         const p = procs[i];
         return p && p.child.exitCode === null && p.child.signalCode === null ? p.child.pid : undefined;
