@@ -62,6 +62,8 @@ export interface ReplicaSet {
   output(i: number): string;
   /** SIGKILL replica i: no flush, no shutdown hook. */
   kill9(i: number): Promise<void>;
+  /** SIGTERM replica i and wait for its exit (a graceful stop: flush, shutdown hooks). */
+  stop(i: number): Promise<void>;
   /** Starts replica i again (same port, REPLICA_ID and DATA_DIR) and waits for /readyz. */
   restart(i: number): Promise<void>;
   /** A token for `team` in the shared control store, valid on every replica. */
@@ -172,6 +174,12 @@ export async function startReplicas(opts: ReplicaOptions): Promise<ReplicaSet> {
         const p = procs[i];
         if (!p) return;
         p.child.kill('SIGKILL');
+        await p.exited;
+      },
+      stop: async (i) => {
+        const p = procs[check(i)];
+        if (!p || !set.alive(i)) return;
+        p.child.kill('SIGTERM');
         await p.exited;
       },
       restart: async (i) => {
