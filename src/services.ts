@@ -2,9 +2,11 @@ import path from 'node:path';
 import { restrictToEngineZones } from './analytics/time-range.ts';
 import { PageTokens } from './api/page-tokens.ts';
 import type { Config } from './config.ts';
-import { RecentIds } from './ingest/dedupe.ts';
 import { GroupCommitWriter } from './ingest/group-commit.ts';
+import { IngestMaintenance } from './ingest/maintenance.ts';
+import { OutboxMover } from './ingest/outbox.ts';
 import { IngestService } from './ingest/service.ts';
+import { sessionStateComplete } from './ingest/session-state.ts';
 import { Sessionizer } from './ingest/sessionize.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { ShutdownPart, ShutdownPlan } from './shutdown.ts';
@@ -44,6 +46,10 @@ export async function openServices(config: Config, log: Logger = createLogger(co
     dataDir: path.join(config.dataDir, 'clickhouse'),
     queryTimeoutSeconds: config.queryTimeoutSeconds,
   });
+  // The control store first: it holds the lock that runs analytics migrations once
+  // when replicas start together.
+  const db = openControlDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrateControl(db);
   await migrateAnalytics(ch);
   // Accept only the time zones this engine knows: a server may be older or newer than the list.
   const zones = await (
@@ -51,27 +57,22 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   ).json<[string]>();
   const missing = restrictToEngineZones(zones.map(([name]) => name));
   if (missing.length > 0) log.warn({ zones: missing }, 'time zones the analytics engine lacks are refused');
-  const db = openControlDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  await migrateControl(db);
 
-  const nowMs = Date.now();
-  const recentIds = new RecentIds();
-  await recentIds.load(ch, nowMs);
-  const [stats] = await (
-    await ch.query({
-      query: 'SELECT count() AS n, max(seq) AS last_seq FROM events',
-      format: 'JSONEachRow',
-    })
-  ).json<{ n: number; last_seq: number }>();
-  const sessionizer = new Sessionizer(ch, config.sessionGapMs, Number(stats?.n ?? 0) === 0);
-  const writer = new GroupCommitWriter(
-    ch,
-    recentIds,
-    sessionizer,
-    Number(stats?.last_seq ?? 0),
-    config.ingestMaxQueuedEvents,
-    log.child({ component: 'ingest' }),
-  );
+  const ingestLog = log.child({ component: 'ingest' });
+  const mover = new OutboxMover(db, ch, config.replicaId, ingestLog);
+  const maintenance = new IngestMaintenance(db, ingestLog);
+  const writer = new GroupCommitWriter(ch, db, new Sessionizer(ch, config.sessionGapMs), {
+    maxQueuedEvents: config.ingestMaxQueuedEvents,
+    log: ingestLog,
+    sessionsComplete: await sessionStateComplete(db, ch),
+    sessionGapMs: config.sessionGapMs,
+    mover,
+  });
+  if (config.roles.ingest) {
+    // Moves what a dead replica (or this one, before a kill) committed but never inserted.
+    mover.start();
+    maintenance.start();
+  }
   const bots = new BotRegistry(db);
   const ingest = new IngestService(bots, writer);
   const pageTokens = await PageTokens.open(db);
@@ -88,7 +89,10 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   const parts = {
     ingest: {
       name: 'ingest flush',
-      run: () => writer.drain(),
+      run: async () => {
+        await writer.drain();
+        await Promise.all([mover.stop(), maintenance.stop()]);
+      },
       gaveUp: () => `gave up flushing ${writer.pendingEvents} queued events (not acknowledged to clients)`,
     },
     dispatcher: {

@@ -227,6 +227,15 @@ export async function buildServer(services: AppServices, opts: ServerOptions): P
       },
       // Auth runs before body parsing and validation: a bad token is 401 whatever the body.
       onRequest: async (req) => {
+        // Process roles (`serve --no-ingest` / `--no-queries`): a load balancer routes by
+        // path; a request that reaches the wrong replica is told so, before any store is touched.
+        const role = scope === 'ingest' ? 'ingest' : 'queries';
+        if (scope !== 'any' && !services.config.roles[role]) {
+          throw new ApiError(
+            GrpcCode.UNAVAILABLE,
+            `this replica does not serve ${role} (started with --no-${role}); send the request to another replica`,
+          );
+        }
         const principal = await authenticate(req);
         if (scope !== 'any' && !principal.scopes.has(scope)) {
           throw new ApiError(GrpcCode.PERMISSION_DENIED, `this token lacks the "${scope}" scope`);

@@ -67,73 +67,81 @@ export function registerServe(program: Command): void {
     .description('run the API server (embedded chDB + SQLite unless CLICKHOUSE_URL / DATABASE_URL are set)')
     .option('--demo', 'load demo data into an empty store and print an admin token for the demo team')
     .option('--demo-events <n>', 'number of demo events', String(DEMO_EVENTS))
-    .action(async (opts: { demo?: boolean; demoEvents: string }) => {
-      const config = loadConfig();
-      const log = createLogger(config.logLevel);
-      let ready = false;
-      const services = await openServices(config, log);
-      const app = await buildServer(services, { logLevel: config.logLevel, isReady: () => ready });
-      // Open connections, for the log line when the deadline cuts requests still in flight.
-      const sockets = new Set<Socket>();
-      app.server.on('connection', (s: Socket) => {
-        sockets.add(s);
-        s.once('close', () => sockets.delete(s));
-      });
-      let closing = false;
-      const shutdown = async (signal: string) => {
-        if (closing) return;
-        closing = true;
-        const deadlineSeconds = config.shutdownDeadlineSeconds;
-        log.info({ signal, deadlineSeconds }, 'shutting down: finishing requests and flushing accepted events');
-        const http = {
-          name: 'HTTP server',
-          run: () => app.close(),
-          gaveUp: () => `HTTP server did not close: ${sockets.size} connection(s) still open with requests in flight`,
+    // Roles: everything runs by default; operators may split them across processes.
+    .option('--no-ingest', 'do not take ingest/TrackEvent (503) nor move outbox batches left by dead replicas')
+    .option('--no-queries', 'do not answer the read and admin API (503); health, readiness and metrics stay')
+    .option('--no-deliveries', 'do not claim and send webhook deliveries (other replicas do)')
+    .action(
+      async (opts: { demo?: boolean; demoEvents: string; ingest: boolean; queries: boolean; deliveries: boolean }) => {
+        const config = loadConfig(process.env, {
+          roles: { ingest: opts.ingest, queries: opts.queries, deliveries: opts.deliveries },
+        });
+        const log = createLogger(config.logLevel);
+        let ready = false;
+        const services = await openServices(config, log);
+        const app = await buildServer(services, { logLevel: config.logLevel, isReady: () => ready });
+        // Open connections, for the log line when the deadline cuts requests still in flight.
+        const sockets = new Set<Socket>();
+        app.server.on('connection', (s: Socket) => {
+          sockets.add(s);
+          s.once('close', () => sockets.delete(s));
+        });
+        let closing = false;
+        const shutdown = async (signal: string) => {
+          if (closing) return;
+          closing = true;
+          const deadlineSeconds = config.shutdownDeadlineSeconds;
+          log.info({ signal, deadlineSeconds }, 'shutting down: finishing requests and flushing accepted events');
+          const http = {
+            name: 'HTTP server',
+            run: () => app.close(),
+            gaveUp: () => `HTTP server did not close: ${sockets.size} connection(s) still open with requests in flight`,
+          };
+          // Exit 0 only when everything was flushed and closed; 1 tells the supervisor it was not.
+          const clean = await shutdownWithin(services.shutdownPlan(http), deadlineSeconds * 1000, log);
+          if (clean) log.info('shutdown complete: accepted events flushed, stores closed');
+          process.exit(clean ? 0 : 1);
         };
-        // Exit 0 only when everything was flushed and closed; 1 tells the supervisor it was not.
-        const clean = await shutdownWithin(services.shutdownPlan(http), deadlineSeconds * 1000, log);
-        if (clean) log.info('shutdown complete: accepted events flushed, stores closed');
-        process.exit(clean ? 0 : 1);
-      };
-      process.once('SIGINT', () => void shutdown('SIGINT'));
-      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+        process.once('SIGINT', () => void shutdown('SIGINT'));
+        process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-      await app.listen({ port: config.port, host: config.host });
-      ready = true;
-      const url = `http://localhost:${config.port}`;
-      const lines = [`Chatlayer Analytics is running at ${url}`, `  API docs:  ${url}/docs`];
-      if (!fs.existsSync(path.join(DASHBOARD_DIR, 'index.html')))
-        lines.push('  Dashboard: not built (run `npm run build:web`, which `npm ci` and `npm start` do)');
-      if (opts.demo) {
-        const teamId = demoTeamIds({ events: 0, days: 30, bots: 3, teams: 1 })[0] ?? 'demo-team';
-        const token = await demoToken(services, teamId);
-        const [row] = await (
-          await services.ch.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
-        ).json<{ n: number }>();
-        if (Number(row?.n ?? 0) === 0) {
-          const events = Number(opts.demoEvents);
-          process.stdout.write(`Loading ${events} demo events for team ${teamId} through the ingest pipeline…\n`);
-          const t0 = Date.now();
-          await loadDemo(services, teamId, events);
-          process.stdout.write(`Demo data loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s.\n`);
+        await app.listen({ port: config.port, host: config.host });
+        ready = true;
+        const url = `http://localhost:${config.port}`;
+        const lines = [`Chatlayer Analytics is running at ${url}`, `  API docs:  ${url}/docs`];
+        if (!fs.existsSync(path.join(DASHBOARD_DIR, 'index.html')))
+          lines.push('  Dashboard: not built (run `npm run build:web`, which `npm ci` and `npm start` do)');
+        if (opts.demo) {
+          const teamId = demoTeamIds({ events: 0, days: 30, bots: 3, teams: 1 })[0] ?? 'demo-team';
+          const token = await demoToken(services, teamId);
+          const [row] = await (
+            await services.ch.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
+          ).json<{ n: number }>();
+          if (Number(row?.n ?? 0) === 0) {
+            const events = Number(opts.demoEvents);
+            process.stdout.write(`Loading ${events} demo events for team ${teamId} through the ingest pipeline…\n`);
+            const t0 = Date.now();
+            await loadDemo(services, teamId, events);
+            process.stdout.write(`Demo data loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s.\n`);
+          }
+          const bots = await services.bots.botsOfTeam(teamId);
+          // The token rides in the fragment: browsers never send it, the dashboard moves it
+          // into sessionStorage and out of the address bar.
+          lines.splice(1, 0, `  Dashboard: ${url}/#token=${token}`);
+          lines.push(`  Team:      ${teamId} (bots: ${bots.join(', ')})`);
+          lines.push(`  Token:     ${token}`);
+          lines.push(
+            `  Try:       curl -H 'Authorization: Bearer ${token}' '${url}/v1/bots/${bots[0] ?? 'BOT'}/conversations?version=LIVE&start_time=${new Date(Date.now() - 7 * 864e5).toISOString().slice(0, 10)}&end_time=${new Date(Date.now() + 864e5).toISOString().slice(0, 10)}&bucket=1d'`,
+          );
+          lines.push(
+            `  Webhooks:  curl -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"target":"https://YOUR-RECEIVER/hook","event_type":"TRACKING_EVENT","version":"v1"}' '${url}/v1/bots/${bots[0] ?? 'BOT'}/subscriptions'`,
+          );
+        } else {
+          lines.splice(1, 0, `  Dashboard: ${url}/ (sign in with a token of your team)`);
+          lines.push('  Create a token: npx chatlayer-analytics token create --team TEAM --scopes read,ingest,admin');
         }
-        const bots = await services.bots.botsOfTeam(teamId);
-        // The token rides in the fragment: browsers never send it, the dashboard moves it
-        // into sessionStorage and out of the address bar.
-        lines.splice(1, 0, `  Dashboard: ${url}/#token=${token}`);
-        lines.push(`  Team:      ${teamId} (bots: ${bots.join(', ')})`);
-        lines.push(`  Token:     ${token}`);
-        lines.push(
-          `  Try:       curl -H 'Authorization: Bearer ${token}' '${url}/v1/bots/${bots[0] ?? 'BOT'}/conversations?version=LIVE&start_time=${new Date(Date.now() - 7 * 864e5).toISOString().slice(0, 10)}&end_time=${new Date(Date.now() + 864e5).toISOString().slice(0, 10)}&bucket=1d'`,
-        );
-        lines.push(
-          `  Webhooks:  curl -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"target":"https://YOUR-RECEIVER/hook","event_type":"TRACKING_EVENT","version":"v1"}' '${url}/v1/bots/${bots[0] ?? 'BOT'}/subscriptions'`,
-        );
-      } else {
-        lines.splice(1, 0, `  Dashboard: ${url}/ (sign in with a token of your team)`);
-        lines.push('  Create a token: npx chatlayer-analytics token create --team TEAM --scopes read,ingest,admin');
-      }
-      lines.push(...webhookHandshakeLines(config.webhookVerifyTargets));
-      process.stdout.write(`\n${lines.join('\n')}\n\n`);
-    });
+        lines.push(...webhookHandshakeLines(config.webhookVerifyTargets));
+        process.stdout.write(`\n${lines.join('\n')}\n\n`);
+      },
+    );
 }

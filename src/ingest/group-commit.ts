@@ -1,10 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import { GrpcCode, ServiceError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
-import { RecentIds } from './dedupe.ts';
+import type { ControlDb } from '../store/control/db.ts';
+import { isRetryableTransactionError } from '../store/control/dialect.ts';
+import type { ControlDatabase } from '../store/control/schema.ts';
 import type { StoredEvent, ValidEvent } from './event.ts';
-import { EVENT_COLUMNS, toRow } from './rows.ts';
-import type { Sessionizer } from './sessionize.ts';
+import { acceptIds, type IdKey, idKey } from './id-window.ts';
+import { deleteOutbox, insertBatch, type OutboxMover, writeOutbox } from './outbox.ts';
+import { toRow } from './rows.ts';
+import { allocateSeqBlock } from './seq-blocks.ts';
+import { SessionState } from './session-state.ts';
+import { type Sessionizer, sessionKeys } from './sessionize.ts';
 
 export interface IngestResult {
   accepted: number;
@@ -24,6 +32,46 @@ export const queueFull = (): ServiceError =>
   });
 
 export type CommitListener = (events: readonly StoredEvent[]) => void | Promise<void>;
+/**
+ * Runs inside a flush's control-store transaction, after its events are sessionized and
+ * numbered: what it writes commits with the events or not at all (webhook deliveries).
+ */
+export type TransactionListener = (
+  trx: Transaction<ControlDatabase>,
+  events: readonly StoredEvent[],
+  nowMs: number,
+) => Promise<unknown>;
+
+/** 503 with Retry-After: committed batches wait for an analytics store that refuses them. */
+const analyticsBehind = (): ServiceError =>
+  new ServiceError(GrpcCode.UNAVAILABLE, 'the analytics store is behind or down; nothing was stored, retry shortly', {
+    retryAfterSeconds: 1,
+  });
+
+export interface GroupCommitOptions {
+  /** Backpressure: past this many queued events new requests get 429 (CONTRACT §3). */
+  maxQueuedEvents: number;
+  /** Where a failing commit listener or a refused insert is reported. */
+  log: Logger;
+  /** See sessionStateComplete (session-state.ts). */
+  sessionsComplete: boolean;
+  sessionGapMs: number;
+  /** Extra settings of the insert into `events` (a cluster's synchronous distributed insert). */
+  insertSettings?: Record<string, string | number>;
+  /** The replica's outbox mover: its backlog refuses new work while the store is down. */
+  mover?: OutboxMover;
+}
+
+/** A flush's outcome once its transaction committed. */
+interface Committed {
+  batchId: string;
+  payload: string;
+  stored: StoredEvent[];
+  results: IngestResult[];
+}
+
+/** Transactions a flush runs again after a deadlock or busy store before failing. */
+const MAX_TRANSACTION_ATTEMPTS = 5;
 /** Metrics: every flush's size (duplicates included), duration and whether it was stored. */
 export type FlushListener = (flush: { events: number; durationMs: number; ok: boolean }) => void;
 
@@ -32,9 +80,13 @@ export type FlushListener = (flush: { events: number; durationMs: number; ok: bo
 const MAX_FLUSH_EVENTS = 200_000;
 
 /**
- * Group commit: requests queue their validated events; one flush at a time dedupes,
- * sessionizes and writes everything queued as a single insert, then answers each
- * request. Serial flushes keep the ingest sequence and session state consistent.
+ * Group commit: requests queue their validated events; one flush at a time takes
+ * everything queued and, in ONE control-store transaction, drops ids already accepted,
+ * sessionizes against the stored session state, numbers the events from a seq block and
+ * records the batch in the outbox (with the webhook deliveries it causes). The commit is
+ * the durable point (DESIGN.md "Scale-out"); the batch is then inserted into the
+ * analytics store under its id as deduplication token and each request is answered.
+ * Any number of replicas run this at once: the stores, not this process, hold the truth.
  */
 export class GroupCommitWriter {
   private queue: Pending[] = [];
@@ -43,25 +95,30 @@ export class GroupCommitWriter {
   /** Events taken by the flush in progress (reported when a shutdown gives up on them). */
   private flushingEvents = 0;
   private flushing: Promise<void> | undefined;
-  private lastSeq = 0;
   private readonly listeners: CommitListener[] = [];
+  private readonly txListeners: TransactionListener[] = [];
   private readonly flushListeners: FlushListener[] = [];
+  private readonly maxQueuedEvents: number;
+  private readonly log: Logger;
 
   constructor(
     private readonly client: ClickHouseClient,
-    private readonly recentIds: RecentIds,
+    private readonly db: ControlDb,
     private readonly sessionizer: Sessionizer,
-    lastSeq: number,
-    /** Backpressure: past this many queued events new requests get 429 (CONTRACT §3). */
-    private readonly maxQueuedEvents: number,
-    /** Where a failing commit listener is reported (the batch itself is stored). */
-    private readonly log: Logger,
+    private readonly opts: GroupCommitOptions,
   ) {
-    this.lastSeq = lastSeq;
+    this.maxQueuedEvents = opts.maxQueuedEvents;
+    this.log = opts.log;
   }
 
+  /** Called after a flush is stored and visible (webhook nudges). */
   onCommit(listener: CommitListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Called inside every flush's transaction (see TransactionListener). */
+  inTransaction(listener: TransactionListener): void {
+    this.txListeners.push(listener);
   }
 
   onFlush(listener: FlushListener): void {
@@ -79,8 +136,14 @@ export class GroupCommitWriter {
     return this.queuedEvents === 0 || this.queuedEvents + n <= this.maxQueuedEvents;
   }
 
+  /** False while committed batches the analytics store refused pile up past the limit. */
+  get analyticsKeepingUp(): boolean {
+    return (this.opts.mover?.backlogEvents ?? 0) <= this.maxQueuedEvents;
+  }
+
   write(events: ValidEvent[]): Promise<IngestResult> {
     if (!this.hasRoomFor(events.length)) return Promise.reject(queueFull());
+    if (!this.analyticsKeepingUp) return Promise.reject(analyticsBehind());
     return new Promise((resolve, reject) => {
       this.queue.push({ events, resolve, reject });
       this.queuedEvents += events.length;
@@ -124,12 +187,6 @@ export class GroupCommitWriter {
     return batch;
   }
 
-  private nextSeq(nowMs: number): number {
-    // Microsecond-scaled clock, never going back: monotonic across restarts too.
-    this.lastSeq = Math.max(this.lastSeq + 1, nowMs * 1000);
-    return this.lastSeq;
-  }
-
   private async flush(): Promise<void> {
     const batch = this.takeBatch();
     const events = batch.reduce((n, p) => n + p.events.length, 0);
@@ -138,57 +195,37 @@ export class GroupCommitWriter {
     const report = (ok: boolean): void => {
       for (const l of this.flushListeners) l({ events, durationMs: performance.now() - t0, ok });
     };
-    const nowMs = Date.now();
-    this.recentIds.expire(nowMs);
-    const stored: StoredEvent[] = [];
-    const results: IngestResult[] = [];
-    const seenNow = new Set<string>();
-    const fresh: ValidEvent[] = [];
-    for (const p of batch) {
-      let duplicates = 0;
-      for (const ev of p.events) {
-        if (ev.idSupplied) {
-          const key = RecentIds.key(ev.botId, ev.id);
-          if (seenNow.has(key) || this.recentIds.has(key, nowMs)) {
-            duplicates++;
-            continue;
-          }
-          seenNow.add(key);
-        }
-        fresh.push(ev);
-      }
-      results.push({ accepted: p.events.length - duplicates, duplicates });
-    }
+    let committed: Committed;
     try {
-      const changes = await this.sessionizer.assign(fresh);
-      for (const ev of fresh) {
-        const s = ev as StoredEvent;
-        s.seq = this.nextSeq(nowMs);
-        s.ingestedAtMs = nowMs;
-        stored.push(s);
-      }
-      if (stored.length > 0) {
-        await this.client.insert({
-          table: 'events',
-          columns: [...EVENT_COLUMNS],
-          values: stored.map(toRow),
-          format: 'JSONCompactEachRow',
-        });
-      }
-      // Durable now: only from here on does in-memory state reflect the batch.
-      this.sessionizer.commit(changes);
-      for (const key of seenNow) this.recentIds.add(key, nowMs);
+      committed = await this.commit(batch, Date.now());
     } catch (e) {
       for (const p of batch) p.reject(e);
       report(false);
       return;
     }
+    const { batchId, payload, stored, results } = committed;
+    if (stored.length > 0) {
+      try {
+        await insertBatch(this.client, batchId, payload, this.opts.insertSettings);
+        // Moved: the outbox row can go (a failed delete only makes a mover re-insert, a no-op).
+        deleteOutbox(this.db, [batchId]).catch((err: unknown) =>
+          this.log.warn({ err, batchId }, 'could not delete a moved outbox batch; a mover will'),
+        );
+      } catch (err) {
+        // Durable already: the answer stays 200 and a mover inserts the batch once the
+        // analytics store takes it (reads see it from then on).
+        this.log.warn(
+          { err, batchId, events: stored.length },
+          'analytics store refused a committed batch; it stays in the outbox',
+        );
+      }
+    }
     report(true);
     batch.forEach((p, i) => {
       p.resolve(results[i] as IngestResult);
     });
-    // A listener (webhook dispatcher) must not turn a stored batch into an error, but its
-    // failure is logged: a silent one would hide deliveries that wait for the next rescan.
+    // A listener (webhook nudge) must not turn a stored batch into an error, but its
+    // failure is logged.
     const failed = (err: unknown) => this.log.error({ err, events: stored.length }, 'commit listener failed');
     for (const l of this.listeners) {
       try {
@@ -197,5 +234,71 @@ export class GroupCommitWriter {
         failed(err);
       }
     }
+  }
+
+  /** The flush's transaction, run again on a deadlock (another replica locked keys first). */
+  private async commit(batch: Pending[], nowMs: number): Promise<Committed> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute((trx) => this.commitIn(trx, batch, nowMs));
+      } catch (e) {
+        if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryableTransactionError(e)) throw e;
+      }
+    }
+  }
+
+  private async commitIn(trx: Transaction<ControlDatabase>, batch: Pending[], nowMs: number): Promise<Committed> {
+    // Each supplied id once (a repeat inside the flush is a duplicate of its first).
+    const ids: IdKey[] = [];
+    const listed = new Set<string>();
+    for (const p of batch) {
+      for (const ev of p.events) {
+        if (!ev.idSupplied) continue;
+        const k = idKey(ev.botId, ev.id);
+        if (listed.has(k)) continue;
+        listed.add(k);
+        ids.push({ botId: ev.botId, id: ev.id });
+      }
+    }
+    const fresh = await acceptIds(trx, ids, nowMs);
+    const taken = new Set<string>();
+    const events: ValidEvent[] = [];
+    const results: IngestResult[] = [];
+    for (const p of batch) {
+      let duplicates = 0;
+      for (const ev of p.events) {
+        if (ev.idSupplied) {
+          const k = idKey(ev.botId, ev.id);
+          if (!fresh.has(k) || taken.has(k)) {
+            duplicates++;
+            continue;
+          }
+          taken.add(k);
+        }
+        // A copy: a transaction run again must start from the events as received.
+        events.push({ ...ev });
+      }
+      results.push({ accepted: p.events.length - duplicates, duplicates });
+    }
+    if (events.length === 0) return { batchId: '', payload: '', stored: [], results };
+    const state = new SessionState(trx, this.client, this.opts.sessionGapMs, nowMs, this.opts.sessionsComplete);
+    // Every key of the flush locked at once, in key order.
+    await state.ensure(sessionKeys(events));
+    const changes = await this.sessionizer.assign(events, state);
+    const base = await allocateSeqBlock(trx);
+    const stored = events as StoredEvent[];
+    const lines: string[] = new Array(stored.length);
+    for (let i = 0; i < stored.length; i++) {
+      const s = stored[i] as StoredEvent;
+      s.seq = base + i;
+      s.ingestedAtMs = nowMs;
+      lines[i] = JSON.stringify(toRow(s));
+    }
+    const batchId = randomUUID();
+    const payload = lines.join('\n');
+    await writeOutbox(trx, { id: batchId, payload, events: stored.length }, nowMs);
+    for (const l of this.txListeners) await l(trx, stored, nowMs);
+    await state.save(changes);
+    return { batchId, payload, stored, results };
   }
 }

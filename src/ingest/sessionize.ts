@@ -1,25 +1,32 @@
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ValidEvent } from './event.ts';
+import { CONVS_PER_KEY, type Conv, SESSION_ID_PREFIX, type SessionState } from './session-state.ts';
 import { type ConvFields, StoredConversations } from './track-lookup.ts';
 
-/** A conversation the sessionizer knows for one (bot, version, user, channel) key. */
-interface Conv {
-  id: string;
-  startMs: number;
-  lastMs: number;
-}
-
-/** Sessionizer-made ids carry this prefix so restarts can tell them from client ids. */
-export const SESSION_ID_PREFIX = 'sess_';
-// Per key we keep the few most recent conversations: enough to place late events.
-const CONVS_PER_KEY = 4;
-const MAX_KEYS = 2_000_000;
+export { SESSION_ID_PREFIX };
 
 const formsConversation = (e: ValidEvent): boolean =>
   e.type === 'message' || e.type === 'step' || e.type === 'tracking';
 
-const keyOf = (e: ValidEvent): string => `${e.botId}\u0000${e.version}\u0000${e.userId}\u0000${e.channelType}`;
+/** JSON, so the key has no U+0000 (PostgreSQL text cannot hold it) and splits back exactly. */
+export const keyOf = (e: ValidEvent): string => JSON.stringify([e.botId, e.version, e.userId, e.channelType]);
+
+/**
+ * The session keys a flush's events will touch, with each key's earliest event time:
+ * locked and loaded together, in key order, before anything is assigned. (A TrackEvent
+ * event's key is known only once it joins a conversation; it is loaded then.)
+ */
+export function sessionKeys(events: readonly ValidEvent[]): Map<string, number> {
+  const keys = new Map<string, number>();
+  for (const ev of events) {
+    if (ev.via === 'track' || ev.conversationId !== '' || !formsConversation(ev)) continue;
+    const k = keyOf(ev);
+    const t = keys.get(k);
+    if (t === undefined || ev.tsMs < t) keys.set(k, ev.tsMs);
+  }
+  return keys;
+}
 
 export type SessionChanges = Map<string, Conv[]>;
 
@@ -76,21 +83,15 @@ const push = (m: Map<string, ValidEvent[]>, key: string, e: ValidEvent): void =>
 /**
  * Assigns conversation ids by the 15-minute rule (CONTRACT §2, §7): events of one
  * bot, version, user and channel with no gap of `gapMs` or more share a conversation.
- * State lives in memory, is refilled from the store for keys this process has not
- * seen, and is only committed after the events are durable.
+ * It holds no state of its own: each flush passes the session state it locked in the
+ * control store, and writes back the changes this returns in the same transaction, so
+ * any replica continues any user's conversations.
  */
 export class Sessionizer {
-  private readonly state = new Map<string, Conv[]>();
-  /** False once state may be incomplete (store had data at start, or keys were evicted). */
-  private complete: boolean;
-
   constructor(
     private readonly client: ClickHouseClient,
     private readonly gapMs: number,
-    storeWasEmpty: boolean,
-  ) {
-    this.complete = storeWasEmpty;
-  }
+  ) {}
 
   /**
    * Fills `conversationId` of the events that need one; returns the state changes to
@@ -100,7 +101,7 @@ export class Sessionizer {
    * this batch or stored, and the events after it see it: the batch is cut at each one,
    * the events before the cut are sessionized, then the tracking event joins.
    */
-  async assign(events: ValidEvent[]): Promise<SessionChanges> {
+  async assign(events: ValidEvent[], state: SessionState): Promise<SessionChanges> {
     const changes: SessionChanges = new Map();
     const earlier = new EarlierEvents(events);
     const tracks = events.filter((e) => e.via === 'track');
@@ -109,37 +110,37 @@ export class Sessionizer {
     for (let i = 0; i < events.length; i++) {
       const ev = events[i] as ValidEvent;
       if (ev.via === 'track') {
-        await this.sessionizeSegment(segment, changes);
+        await this.sessionizeSegment(segment, changes, state);
         segment = [];
         earlier.advance(i);
-        await this.join(ev, earlier, stored as StoredConversations, changes);
+        await this.join(ev, earlier, stored as StoredConversations, changes, state);
         continue;
       }
       if (ev.conversationId !== '' || !formsConversation(ev)) continue;
       segment.push({ key: keyOf(ev), ev, order: i });
     }
-    await this.sessionizeSegment(segment, changes);
+    await this.sessionizeSegment(segment, changes, state);
     return changes;
   }
 
   /** The working copy of one key's conversations for this batch. */
-  private convsFor(key: string, changes: SessionChanges): Conv[] {
+  private convsFor(key: string, changes: SessionChanges, state: SessionState): Conv[] {
     let convs = changes.get(key);
     if (!convs) {
-      convs = (this.state.get(key) ?? []).map((c) => ({ ...c }));
+      convs = state.get(key).map((c) => ({ ...c }));
       changes.set(key, convs);
     }
     return convs;
   }
 
-  private async sessionizeSegment(pending: Pending[], changes: SessionChanges): Promise<void> {
+  private async sessionizeSegment(pending: Pending[], changes: SessionChanges, state: SessionState): Promise<void> {
     if (pending.length === 0) return;
-    await this.loadMissing(pending.map((p) => p.ev));
+    await state.ensure(sessionKeys(pending.map((p) => p.ev)));
     // Time order per key (ties by ingest order) so a batch given out of order still
     // splits exactly where the gaps are.
     pending.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.ev.tsMs - b.ev.tsMs || a.order - b.order));
     for (const { key, ev } of pending) {
-      const convs = this.convsFor(key, changes);
+      const convs = this.convsFor(key, changes, state);
       const t = ev.tsMs;
       // Several conversations within the gap (a tracking event joined one up to the gap
       // of the next): the one whose latest event at or before t is latest, as TrackEvent
@@ -176,6 +177,7 @@ export class Sessionizer {
     earlier: EarlierEvents,
     stored: StoredConversations,
     changes: SessionChanges,
+    state: SessionState,
   ): Promise<void> {
     if (ev.conversationId === '') {
       const t = ev.tsMs;
@@ -199,61 +201,11 @@ export class Sessionizer {
       ev.language = first.language;
     }
     // A sessionized conversation of this user and channel: it now also ends (or starts) here.
-    await this.loadMissing([ev]);
-    const conv = this.convsFor(keyOf(ev), changes).find((c) => c.id === id);
+    await state.ensure(new Map([[keyOf(ev), ev.tsMs]]));
+    const conv = this.convsFor(keyOf(ev), changes, state).find((c) => c.id === id);
     if (conv) {
       if (ev.tsMs < conv.startMs) conv.startMs = ev.tsMs;
       if (ev.tsMs > conv.lastMs) conv.lastMs = ev.tsMs;
     }
-  }
-
-  commit(changes: SessionChanges): void {
-    for (const [key, convs] of changes) {
-      this.state.delete(key);
-      this.state.set(key, convs);
-    }
-    if (this.state.size > MAX_KEYS) {
-      // Evict the least recently touched keys; they will be reloaded from the store.
-      this.complete = false;
-      const excess = this.state.size - MAX_KEYS;
-      let n = 0;
-      for (const key of this.state.keys()) {
-        if (n++ >= excess) break;
-        this.state.delete(key);
-      }
-    }
-  }
-
-  private async loadMissing(events: ValidEvent[]): Promise<void> {
-    if (this.complete) return;
-    const missing = new Map<string, ValidEvent>();
-    for (const ev of events) {
-      const key = keyOf(ev);
-      if (!this.state.has(key) && !missing.has(key)) missing.set(key, ev);
-    }
-    if (missing.size === 0) return;
-    const bots = [...new Set([...missing.values()].map((e) => e.botId))];
-    const users = [...new Set([...missing.values()].map((e) => e.userId))];
-    const result = await this.client.query({
-      // FINAL merges each conversation's partial rows first, so start/end are its true ones.
-      query: `SELECT bot_id, version, first.2 AS uid, first.3 AS channel, conversation_id,
-                     toUnixTimestamp64Milli(start_ts) AS start_ms, toUnixTimestamp64Milli(end_ts) AS last_ms
-              FROM conversation_summary FINAL
-              WHERE bot_id IN {bots:Array(String)} AND uid IN {users:Array(String)}
-                AND startsWith(conversation_id, {prefix:String})
-              ORDER BY last_ms DESC LIMIT ${CONVS_PER_KEY} BY bot_id, version, uid, channel`,
-      query_params: { bots, users, prefix: SESSION_ID_PREFIX },
-      format: 'JSONCompactEachRow',
-    });
-    const rows = await result.json<[string, string, string, string, string, number, number]>();
-    const found = new Map<string, Conv[]>();
-    for (const [bot, version, user, channel, id, startMs, lastMs] of rows) {
-      const key = `${bot}\u0000${version}\u0000${user}\u0000${channel}`;
-      if (!missing.has(key)) continue;
-      const list = found.get(key) ?? [];
-      list.unshift({ id, startMs: Number(startMs), lastMs: Number(lastMs) });
-      found.set(key, list);
-    }
-    for (const key of missing.keys()) this.state.set(key, found.get(key) ?? []);
   }
 }

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { isPostgres } from './dialect.ts';
 import { controlMigrations } from './migrations/index.ts';
 import type { ControlDatabase } from './schema.ts';
 
@@ -30,9 +31,15 @@ export function openControlDb(opts: ControlStoreOptions): ControlDb {
 }
 
 export async function migrateControl(db: ControlDb): Promise<void> {
+  // Kysely looks for its migration tables in every schema unless told which: a database
+  // where another schema (another deployment, a test) has them would skip creating ours.
+  const migrationTableSchema = isPostgres(db)
+    ? (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(db)).rows[0]?.s
+    : undefined;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => controlMigrations },
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

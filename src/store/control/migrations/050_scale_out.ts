@@ -28,7 +28,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('ingest_sessions')
-    // bot \0 version \0 user \0 channel_type
+    // JSON [bot, version, user, channel_type]
     .addColumn('k', 'text', (c) => c.primaryKey())
     // The newest event time of the key's conversations (epoch ms), for pruning.
     .addColumn('last_ms', 'bigint', (c) => c.notNull())
