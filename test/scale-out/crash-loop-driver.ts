@@ -181,8 +181,8 @@ const RANGE = { version: 'LIVE', start_time: '2026-11-19', end_time: '2026-12-20
 interface Stored {
   rows: number;
   ids: Map<string, number>;
-  /** Conversation id → its event ids. */
-  conversations: Map<string, string[]>;
+  /** Conversation id → its distinct event ids (I2 is judged apart from I1's doubles). */
+  conversations: Map<string, Set<string>>;
 }
 
 async function stored(ch: ClickHouseClient, bot: string): Promise<Stored> {
@@ -194,12 +194,10 @@ async function stored(ch: ClickHouseClient, bot: string): Promise<Stored> {
     })
   ).json<[string, string]>();
   const ids = new Map<string, number>();
-  const conversations = new Map<string, string[]>();
+  const conversations = new Map<string, Set<string>>();
   for (const [id, conv] of rows) {
     ids.set(id, (ids.get(id) ?? 0) + 1);
-    const list = conversations.get(conv) ?? [];
-    list.push(id);
-    conversations.set(conv, list);
+    conversations.set(conv, (conversations.get(conv) ?? new Set<string>()).add(id));
   }
   return { rows: rows.length, ids, conversations };
 }
@@ -224,7 +222,8 @@ export async function settle(ch: ClickHouseClient, rounds: RoundResult[], timeou
   }
 }
 
-const partition = (groups: Iterable<string[]>): string[] => [...groups].map((g) => [...g].sort().join(',')).sort();
+const partition = (groups: Iterable<Iterable<string>>): string[] =>
+  [...groups].map((g) => [...g].sort().join(',')).sort();
 
 /** I1 and I2 for each round's bot; returns the failures, one line each. */
 export async function verify(
@@ -247,6 +246,18 @@ export async function verify(
     const line = `round ${r.n} (${r.bot}): acked ${acked.size}, rows ${s.rows}, distinct ids ${s.ids.size}, missing ${missing}, doubled ${doubled}, stored but never acked ${neverAcked}`;
     log(line);
     if (missing + doubled + neverAcked > 0 || s.rows !== acked.size) failures.push(line);
+    const twice = [...s.ids].find(([, n]) => n > 1)?.[0];
+    if (twice !== undefined) {
+      // Identical rows (same seq) are one committed batch inserted twice; different seqs, an id accepted twice.
+      const copies = await (
+        await ch.query({
+          query: `SELECT seq, conversation_id, ingested_at FROM events WHERE bot_id = {b:String} AND id = {id:String}`,
+          query_params: { b: r.bot, id: twice },
+          format: 'JSONCompactEachRow',
+        })
+      ).json<unknown[]>();
+      log(`  e.g. ${twice}: ${JSON.stringify(copies)}`);
+    }
     // I2: the conversations the reference makes of the acknowledged events, as sets of event ids.
     const model = buildModel(r.acked);
     const want = partition(model.conversations.map((c) => c.events.map((e) => e.raw.id as string)));
