@@ -1,15 +1,36 @@
+/**
+ * `npm run bench:ingest`: durable HTTP ingest throughput of `chatlayer-analytics serve`, in one
+ * run for the embedded default (one process, chDB + SQLite) and for 1 and 3 replicas on
+ * PostgreSQL + `clickhouse:local`, at 4 and 16 closed-loop clients (medians over repeats);
+ * with RSS per process, PostgreSQL transactions/s and lock waits, and flush sizes from each
+ * server's /metrics. Writes the "## Ingest" section of docs/benchmarks.md.
+ *
+ *   npm run bench:ingest                       # embedded, 1 replica, 3 replicas
+ *   npm run bench:ingest -- --replicas 3       # only 3 replicas (printed, not written)
+ *   npm run bench:ingest -- --memory           # embedded, 5 M unique ids: RSS at each million
+ *   BENCH_SECONDS=5 BENCH_RUNS=1 npm run bench:ingest   # a short run
+ *
+ * Every server is a child process and the load generator (bench/ingest-load.ts) runs here, so
+ * the RSS of a server is its own. PostgreSQL gets a database of its own per run, so its
+ * transaction counter counts the replicas only.
+ */
 import fs from 'node:fs';
-import path from 'node:path';
-import { Agent, request } from 'undici';
-import { buildServer } from '../src/api/server.ts';
-import { createToken } from '../src/auth/tokens.ts';
-import { loadConfig } from '../src/config.ts';
-import { demoTeamIds, generateDemo } from '../src/demo/generate.ts';
-import type { StoredEvent } from '../src/ingest/event.ts';
-import { EVENT_COLUMNS, toRow } from '../src/ingest/rows.ts';
-import { validateEvents } from '../src/ingest/validate.ts';
-import { openServices } from '../src/services.ts';
-import { fmt, machine, median, quantile, root, writeSection } from './report.ts';
+import { parseArgs } from 'node:util';
+import { PG_URL, postgresReachable } from '../test/foundation/postgres.ts';
+import { type EmbeddedProcess, type ReplicaSet, startEmbedded, startReplicas } from '../test/helpers/replicas.ts';
+import { cliToken } from '../test/helpers/server.ts';
+import { BATCH, LoadGenerator, makePool, type Pool, type RunResult } from './ingest-load.ts';
+import {
+  benchDatabase,
+  type FlushStats,
+  flushDelta,
+  PgProbe,
+  type PgWindow,
+  RssSampler,
+  rssMiB,
+  scrapeFlushes,
+} from './ingest-probes.ts';
+import { fmt, machine, median, root, writeSection } from './report.ts';
 
 const num = (name: string, fallback: number): number => {
   const v = Number(process.env[name]);
@@ -17,183 +38,243 @@ const num = (name: string, fallback: number): number => {
 };
 const SECONDS = num('BENCH_SECONDS', 15);
 const RUNS = num('BENCH_RUNS', 3);
-// Closed-loop clients: each waits for its answer, so with too few of them nothing is queued
-// while an insert runs and the engine idles between flushes (6 clients: 31 k events/s, 43 % of
-// raw; 16 clients: 47 k, 68 %, measured 2026-11-25). 16 keeps a flush's worth always queued.
-const CLIENTS = num('BENCH_CLIENTS', 16);
 const POOL_EVENTS = num('BENCH_POOL_EVENTS', 600_000);
-const BATCH = 1000;
-const RAW_BLOCK = 100_000;
+// Closed-loop clients: with 4 nothing is queued while a flush runs; 16 keeps a flush's worth
+// always queued (measured 2026-11-25: 25 k and 47 k events/s embedded, in one process).
+const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '4,16').split(',').map(Number);
+const MEMORY_EVENTS = num('BENCH_MEMORY_EVENTS', 5_000_000);
+const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+const APP = 'cla-bench-replica';
+const SERVER_ENV = { METRICS_TOKEN, RATE_LIMIT_PER_SECOND: '0', LOG_LEVEL: 'error' };
 
-async function main(): Promise<void> {
-  const dataDir = path.join(root, '.bench-data', `ingest-${Date.now()}`);
-  const config = loadConfig({ LOG_LEVEL: 'error' }, { dataDir, port: 0, host: '127.0.0.1', logLevel: 'error' });
-  const services = await openServices(config);
-  const app = await buildServer(services, { logLevel: 'error' });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  const origin = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  const demo = { events: POOL_EVENTS, days: 30, bots: 4, teams: 1, withIds: true, batchSize: BATCH, seed: 7 };
-  const teamId = demoTeamIds(demo)[0] as string;
-  const { token } = await createToken(services.db, teamId, ['ingest'], 'bench');
+interface Deployment {
+  label: string;
+  origins: string[];
+  token: string;
+  serverPids(): (number | undefined)[];
+  storePid(): number | undefined;
+  pg: PgProbe | undefined;
+  close(): Promise<void>;
+}
 
-  // Pre-serialize everything before timing. Each pass over the pool re-tags the ids so
-  // repeated events are new events (not duplicates skipped before the insert).
-  process.stderr.write(`generating ${fmt(POOL_EVENTS)} demo events…\n`);
-  const batches: object[][] = [];
-  for (const b of generateDemo(demo)) batches.push(b);
-  const bodies = batches.map((b) => b.map((e) => JSON.stringify(e)).join('\n'));
-  const sizes = batches.map((b) => b.length);
-  const idPrefix = /"id":"([^"]*-)[0-9a-z]+"/.exec(bodies[0] ?? '')?.[1] ?? '';
-  if (!idPrefix) throw new Error('demo events carry no id');
-  const meanBytes = bodies.reduce((s, b) => s + Buffer.byteLength(b), 0) / POOL_EVENTS;
-  const retagStart = performance.now();
-  const sample = (bodies[0] ?? '').replaceAll(idPrefix, `${idPrefix}p1-`);
-  const retagMs = performance.now() - retagStart;
-  if (!sample) throw new Error('empty sample');
+interface Measured {
+  clients: number;
+  runs: RunResult[];
+  flushes: FlushStats[];
+  pg: PgWindow[];
+  /** Peak RSS per server process over the runs, MiB. */
+  rss: number[];
+  storeRss: number;
+}
 
-  const agent = new Agent({ connections: CLIENTS, pipelining: 1, keepAliveTimeout: 60_000 });
-  let cursor = 0;
-  const nextBody = (): { body: string; n: number } => {
-    const i = cursor++;
-    const pass = Math.floor(i / bodies.length);
-    const raw = bodies[i % bodies.length] as string;
-    return {
-      body: pass === 0 ? raw : raw.replaceAll(idPrefix, `${idPrefix}p${pass}-`),
-      n: sizes[i % sizes.length] ?? 0,
-    };
+async function embedded(pool: Pool): Promise<Deployment> {
+  const proc: EmbeddedProcess = await startEmbedded(SERVER_ENV);
+  const token = await cliToken(proc.dataDir, pool.teamId, 'ingest');
+  return {
+    label: 'embedded (1 process, chDB + SQLite)',
+    origins: [proc.url()],
+    token,
+    serverPids: () => [proc.pid()],
+    storePid: () => undefined,
+    pg: undefined,
+    close: async () => {
+      await proc.stop();
+      fs.rmSync(proc.dataDir, { recursive: true, force: true });
+    },
   };
-  const post = async (body: string): Promise<void> => {
-    const res = await request(`${origin}/v1/ingest`, {
-      method: 'POST',
-      dispatcher: agent,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
-      body,
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`ingest answered ${res.statusCode}: ${text.slice(0, 300)}`);
-  };
+}
 
-  // Warm-up: claims the bots, JITs the hot path.
-  for (let i = 0; i < 4; i++) await post(nextBody().body);
-
-  const runs: { eventsPerSec: number; p99: number; p50: number; requests: number }[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const latencies: number[] = [];
-    let events = 0;
-    const start = performance.now();
-    const deadline = start + SECONDS * 1000;
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (performance.now() < deadline) {
-          const { body, n } = nextBody();
-          const t0 = performance.now();
-          await post(body);
-          latencies.push(performance.now() - t0);
-          events += n;
-        }
-      }),
-    );
-    const elapsed = (performance.now() - start) / 1000;
-    const run = {
-      eventsPerSec: events / elapsed,
-      p99: quantile(latencies, 0.99),
-      p50: quantile(latencies, 0.5),
-      requests: latencies.length,
-    };
-    runs.push(run);
-    process.stderr.write(
-      `run ${r + 1}: ${fmt(run.eventsPerSec)} events/s, ${run.requests} requests, p50 ${run.p50.toFixed(0)} ms, p99 ${run.p99.toFixed(0)} ms\n`,
-    );
-  }
-  await agent.close();
-
-  // Raw bulk insert of the same rows into a copy of the events table (no views attached).
-  const valid = validateEvents(batches.flat());
-  if (!valid.ok) throw new Error('demo events did not validate');
-  const nowMs = Date.now();
-  const rows = valid.events.map((e, i) => {
-    const s = e as StoredEvent;
-    s.seq = nowMs * 1000 + i;
-    s.ingestedAtMs = nowMs;
-    if (s.conversationId === '') s.conversationId = `sess_bench${i >> 4}`;
-    return toRow(s);
+async function replicas(pool: Pool, n: number): Promise<Deployment> {
+  const database = await benchDatabase(PG_URL);
+  const set: ReplicaSet = await startReplicas({
+    replicas: n,
+    databaseUrl: database.url,
+    env: { ...SERVER_ENV, PGAPPNAME: APP },
   });
-  await services.ch.command({ query: 'CREATE TABLE IF NOT EXISTS events_raw AS events' });
-  const rawRates: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const start = performance.now();
-    for (let i = 0; i < rows.length; i += RAW_BLOCK) {
-      await services.ch.insert({
-        table: 'events_raw',
-        columns: [...EVENT_COLUMNS],
-        values: rows.slice(i, i + RAW_BLOCK),
-        format: 'JSONCompactEachRow',
-      });
-    }
-    rawRates.push(rows.length / ((performance.now() - start) / 1000));
-    process.stderr.write(`raw ${r + 1}: ${fmt(rawRates[r] ?? 0)} rows/s\n`);
-  }
+  const token = await set.token(pool.teamId, ['ingest']);
+  const pg = await PgProbe.open(database.url, APP);
+  return {
+    label: `${n} replica${n > 1 ? 's' : ''} (PostgreSQL + clickhouse:local)`,
+    origins: Array.from({ length: n }, (_, i) => set.url(i)),
+    token,
+    serverPids: () => Array.from({ length: n }, (_, i) => set.pid(i)),
+    storePid: () => set.storePid(),
+    pg,
+    close: async () => {
+      await pg.close();
+      await set.stopAll();
+      await database.drop();
+    },
+  };
+}
 
-  // The same rows into the real table, whose materialized views (conversations, first-seen
-  // users, dedupe ids) run on every insert: the engine's share of the HTTP path.
-  const viewRates: number[] = [];
-  const [stored] = await (
-    await services.ch.query({ query: 'SELECT count() AS n, uniqExact(id) AS u FROM events', format: 'JSONEachRow' })
-  ).json<{ n: number; u: number }>();
-  for (let r = 0; r < RUNS; r++) {
-    // New ids per run, tagged before timing.
-    const tagged = rows.map((row) => {
-      const copy = [...row];
-      copy[6] = `view-${r}-${String(copy[6])}`;
-      return copy;
-    });
-    const start = performance.now();
-    for (let i = 0; i < tagged.length; i += RAW_BLOCK) {
-      await services.ch.insert({
-        table: 'events',
-        columns: [...EVENT_COLUMNS],
-        values: tagged.slice(i, i + RAW_BLOCK),
-        format: 'JSONCompactEachRow',
-      });
+async function measure(d: Deployment, pool: Pool): Promise<Measured[]> {
+  const load = new LoadGenerator(d.origins, d.token, pool, Math.max(...CLIENT_COUNTS));
+  await load.warmUp();
+  const out: Measured[] = [];
+  for (const clients of CLIENT_COUNTS) {
+    const m: Measured = { clients, runs: [], flushes: [], pg: [], rss: [], storeRss: 0 };
+    for (let r = 0; r < RUNS; r++) {
+      const before = await scrapeFlushes(d.origins, METRICS_TOKEN);
+      const stopPg = await d.pg?.start();
+      const rss = new RssSampler([...d.serverPids(), d.storePid()]);
+      const run = await load.run(clients, SECONDS);
+      const peaks = rss.stop();
+      const pgWindow = await stopPg?.();
+      const flushes = flushDelta(before, await scrapeFlushes(d.origins, METRICS_TOKEN));
+      m.runs.push(run);
+      m.flushes.push(flushes);
+      if (pgWindow) m.pg.push(pgWindow);
+      const serverPeaks = peaks.slice(0, -1);
+      m.rss = serverPeaks.map((p, i) => Math.max(p, m.rss[i] ?? 0));
+      m.storeRss = Math.max(m.storeRss, peaks.at(-1) ?? 0);
+      process.stderr.write(
+        `${d.label}, ${clients} clients, run ${r + 1}: ${fmt(run.eventsPerSec)} events/s, p50 ${run.p50.toFixed(0)} ms, p99 ${run.p99.toFixed(0)} ms, ${flushes.flushes} flushes of ${fmt(flushes.events / Math.max(1, flushes.flushes))} events${pgWindow ? `, ${fmt(pgWindow.commits / pgWindow.seconds)} PG commits/s, lock waits in ${pgWindow.samplesWithLockWait}/${pgWindow.samples} samples` : ''}\n`,
+      );
     }
-    viewRates.push(rows.length / ((performance.now() - start) / 1000));
-    process.stderr.write(`raw with views ${r + 1}: ${fmt(viewRates[r] ?? 0)} rows/s\n`);
+    out.push(m);
   }
-  const [engine] = await (await services.ch.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' })).json<{
-    v: string;
-  }>();
-  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  await app.close();
-  await services.close();
+  await load.close();
+  return out;
+}
 
-  const httpRate = median(runs.map((r) => r.eventsPerSec));
-  const rawRate = median(rawRates);
+const perSec = (n: number, s: number) => (s > 0 ? n / s : 0);
+
+function topWaits(windows: PgWindow[]): string {
+  const all = new Map<string, number>();
+  let active = 0;
+  for (const w of windows) {
+    active += w.meanActive * w.samples;
+    for (const [k, v] of w.waits) all.set(k, (all.get(k) ?? 0) + v);
+  }
+  if (active === 0) return '—';
+  return (
+    [...all]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([k, v]) => `${k} ${((100 * v) / active).toFixed(0)} %`)
+      .join(', ') || 'none'
+  );
+}
+
+function rows(label: string, ms: Measured[]): string[] {
+  return ms.map((m) => {
+    const rate = median(m.runs.map((r) => r.eventsPerSec));
+    const f = m.flushes;
+    const flushes = f.reduce((s, x) => s + x.flushes, 0);
+    const events = f.reduce((s, x) => s + x.events, 0);
+    const flushSeconds = f.reduce((s, x) => s + x.seconds, 0);
+    const secs = m.runs.reduce((s, r) => s + r.seconds, 0);
+    const pg = m.pg;
+    const pgCells =
+      pg.length === 0
+        ? ['—', '—', '—']
+        : [
+            fmt(median(pg.map((w) => perSec(w.commits, w.seconds)))),
+            `${(
+              (100 * pg.reduce((s, w) => s + w.samplesWithLockWait, 0)) /
+                Math.max(
+                  1,
+                  pg.reduce((s, w) => s + w.samples, 0),
+                )
+            ).toFixed(0)} % of samples (max ${Math.max(...pg.map((w) => w.maxLocksWaiting))} locks)`,
+            topWaits(pg),
+          ];
+    return [
+      `| ${label} | ${m.clients} | **${fmt(rate)}** | ${m.runs.map((r) => fmt(r.eventsPerSec)).join(' / ')}`,
+      `${median(m.runs.map((r) => r.p50)).toFixed(0)} / ${median(m.runs.map((r) => r.p99)).toFixed(0)} ms`,
+      `${perSec(flushes, secs).toFixed(1)}/s × ${fmt(events / Math.max(1, flushes))} events, ${((1000 * flushSeconds) / Math.max(1, flushes)).toFixed(0)} ms`,
+      ...pgCells,
+      `${m.rss.map((r) => fmt(r)).join(' / ')}${m.storeRss > 0 ? ` (store ${fmt(m.storeRss)})` : ''} |`,
+    ].join(' | ');
+  });
+}
+
+async function throughput(only: number | undefined): Promise<void> {
+  if (!(await postgresReachable())) throw new Error('PostgreSQL is not reachable on 127.0.0.1:5432');
+  process.stderr.write(`generating ${fmt(POOL_EVENTS)} demo events…\n`);
+  const pool = makePool(POOL_EVENTS, `b${Date.now().toString(36)}-`);
+  const plan: (() => Promise<Deployment>)[] =
+    only === undefined
+      ? [() => embedded(pool), () => replicas(pool, 1), () => replicas(pool, 3)]
+      : [() => replicas(pool, only)];
+  const table: string[] = [];
+  const summary: string[] = [];
+  const loadAtStart = machine();
+  for (const start of plan) {
+    const d = await start();
+    try {
+      const ms = await measure(d, pool);
+      table.push(...rows(d.label, ms));
+      for (const m of ms)
+        summary.push(`${d.label}, ${m.clients} clients: ${fmt(median(m.runs.map((r) => r.eventsPerSec)))} events/s`);
+    } finally {
+      await d.close();
+    }
+  }
   const lines = [
     '## Ingest',
     '',
-    `Measured ${new Date().toISOString().slice(0, 16)}Z with \`npm run bench:ingest\` (${RUNS} runs × ${SECONDS} s, ${CLIENTS} concurrent clients, ~${BATCH}-event NDJSON batches of demo traffic with client ids, ${meanBytes.toFixed(0)} bytes/event; server, clients and chDB in one process on a fresh data dir).`,
+    `Measured ${new Date().toISOString().slice(0, 16)}Z with \`npm run bench:ingest${only === undefined ? '' : ` -- --replicas ${only}`}\` (${RUNS} runs × ${SECONDS} s per row, closed-loop clients, ~${BATCH}-event NDJSON batches of demo traffic with client ids, ${pool.meanBytes.toFixed(0)} bytes/event, every id new). Each server is a \`serve\` child process on a fresh store; the load generator runs in the benchmark's process; with several replicas client k talks to replica k mod N. PostgreSQL gets a database of its own per configuration.`,
     '',
-    ...machine(engine?.v ?? '?').map((l) => `- ${l}`),
+    ...loadAtStart.map((l) => `- ${l}`),
     '',
-    '| measure | value |',
-    '|---|---|',
-    `| HTTP ingest, durable 200s (median of runs) | **${fmt(httpRate)} events/s** |`,
-    `| runs | ${runs.map((r) => fmt(r.eventsPerSec)).join(' / ')} events/s |`,
-    `| request latency p50 / p99 (median of runs) | ${median(runs.map((r) => r.p50)).toFixed(0)} ms / ${median(runs.map((r) => r.p99)).toFixed(0)} ms |`,
-    `| raw bulk insert of the same rows, ${fmt(RAW_BLOCK)}-row JSONCompactEachRow blocks into a view-less copy (median) | ${fmt(rawRate)} rows/s |`,
-    `| the same rows into \`events\` itself, its materialized views running (median) | ${fmt(median(viewRates))} rows/s |`,
-    `| HTTP ingest / raw | ${((100 * httpRate) / rawRate).toFixed(0)} % |`,
-    `| peak RSS of the process (server + clients + chDB) | ${fmt(peakRssMiB)} MiB |`,
-    `| events stored (all unique ids) | ${fmt(Number(stored?.n ?? 0))} (${fmt(Number(stored?.u ?? 0))} distinct ids) |`,
+    '| configuration | clients | events/s (median) | runs | request p50 / p99 | flushes: rate × mean size, mean duration | PostgreSQL commits/s | lock waits (100 ms samples) | top waits of active replica sessions | peak RSS per server, MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...table,
     '',
-    `Target: ≥ 100,000 events/s and ≥ 50 % of raw — ${httpRate >= 100_000 && httpRate >= rawRate / 2 ? 'met' : 'NOT met'} in this measurement.`,
-    `Re-tagging ids for repeated passes over the ${fmt(POOL_EVENTS)}-event pool costs ${retagMs.toFixed(2)} ms per body on the client side.`,
+    "Flush sizes and durations come from the servers' `chatlayer_ingest_flush_events` and `chatlayer_ingest_flush_duration_seconds` histograms (`/metrics` with `METRICS_TOKEN`); PostgreSQL numbers from `pg_stat_database.xact_commit` (delta over the run) and, every 100 ms, `pg_locks` not granted and `pg_stat_activity.wait_event` of the replicas' sessions (`application_name`). On this 2-core machine three replicas, PostgreSQL, the store and the load generator share the same two cores, so more replicas cannot show more throughput here; the columns show whether anything serialises needlessly.",
     '',
   ];
-  writeSection(path.join(root, 'docs', 'benchmarks.md'), '## Ingest', lines.join('\n'));
-  process.stdout.write(`${lines.join('\n')}\n`);
-  if (!process.env.BENCH_KEEP_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
+  process.stdout.write(`${summary.join('\n')}\n\n${lines.join('\n')}\n`);
+  if (only === undefined) writeSection(`${root}/docs/benchmarks.md`, '## Ingest', lines.join('\n'));
 }
 
-await main();
+async function memory(): Promise<void> {
+  process.stderr.write(`generating ${fmt(POOL_EVENTS)} demo events…\n`);
+  const pool = makePool(POOL_EVENTS, `m${Date.now().toString(36)}-`);
+  const loadAtStart = machine();
+  const d = await embedded(pool);
+  const marks: { events: number; rss: number; seconds: number }[] = [];
+  try {
+    const load = new LoadGenerator(d.origins, d.token, pool, 16);
+    await load.warmUp();
+    const pid = d.serverPids()[0];
+    const startRss = rssMiB(pid);
+    await load.until(16, MEMORY_EVENTS, 1_000_000, async (events, seconds) => {
+      const rss = rssMiB(pid);
+      marks.push({ events, rss, seconds });
+      process.stderr.write(`${fmt(events)} events after ${seconds.toFixed(0)} s: RSS ${fmt(rss)} MiB\n`);
+    });
+    await load.close();
+    const lines = [
+      '## Ingest memory',
+      '',
+      `Measured ${new Date().toISOString().slice(0, 16)}Z with \`npm run bench:ingest -- --memory\`: the embedded default (one \`serve\` process, chDB + SQLite) takes ${fmt(MEMORY_EVENTS)} events with unique client ids from 16 closed-loop clients (~${BATCH}-event batches); the server's resident memory (VmRSS) is read at each million. I3: no per-id or per-user structure may grow with the traffic.`,
+      '',
+      ...loadAtStart.map((l) => `- ${l}`),
+      '',
+      '| events ingested | elapsed | RSS of the server, MiB |',
+      '|---|---|---|',
+      `| 0 (after warm-up) | — | ${fmt(startRss)} |`,
+      ...marks.map((m) => `| ${fmt(m.events)} | ${m.seconds.toFixed(0)} s | ${fmt(m.rss)} |`),
+      '',
+    ];
+    const first = marks[0]?.rss ?? 0;
+    const last = marks.at(-1)?.rss ?? 0;
+    lines.push(
+      `RSS at 1 M: ${fmt(first)} MiB; at ${fmt(MEMORY_EVENTS / 1e6)} M: ${fmt(last)} MiB (${first > 0 ? (((last - first) / first) * 100).toFixed(0) : '?'} % change).`,
+      '',
+    );
+    process.stdout.write(`${lines.join('\n')}\n`);
+    writeSection(`${root}/docs/benchmarks.md`, '## Ingest memory', lines.join('\n'));
+  } finally {
+    await d.close();
+  }
+}
+
+const { values } = parseArgs({
+  options: { replicas: { type: 'string' }, memory: { type: 'boolean', default: false } },
+});
+if (values.memory) await memory();
+else await throughput(values.replicas === undefined ? undefined : Number(values.replicas));

@@ -32,6 +32,8 @@ export interface ReplicaOptions {
    * then the rest together, so tests about something else do not depend on I5.
    */
   together?: boolean;
+  /** Control store to use as is (not dropped by stopAll); default a fresh schema in `test`. */
+  databaseUrl?: string;
 }
 
 /** One `serve` child and what it printed. */
@@ -56,6 +58,8 @@ export interface ReplicaSet {
   id(i: number): string;
   /** Operating-system pid of replica i's current process (undefined when down). */
   pid(i: number): number | undefined;
+  /** Operating-system pid of the clickhouse:local process. */
+  storePid(): number | undefined;
   /** True while replica i's process runs. */
   alive(i: number): boolean;
   /** Everything replica i's processes printed so far, restarts included. */
@@ -114,7 +118,7 @@ async function waitReady(url: string, proc: Proc, label: string): Promise<void> 
  * the same tick unless `together: false`), resolving once every one answers /readyz.
  */
 export async function startReplicas(opts: ReplicaOptions): Promise<ReplicaSet> {
-  const schema = await freshSchema();
+  const schema = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await freshSchema();
   let clickhouse: ClickHouseLocalProcess | undefined;
   const procs: (Proc | undefined)[] = [];
   const history: string[] = [];
@@ -167,6 +171,7 @@ export async function startReplicas(opts: ReplicaOptions): Promise<ReplicaSet> {
         const p = procs[i];
         return p && p.child.exitCode === null && p.child.signalCode === null ? p.child.pid : undefined;
       },
+      storePid: () => clickhouse?.child.pid,
       alive: (i) => set.pid(i) !== undefined,
       output: (i) => `${history[i] ?? ''}${procs[i]?.out ?? ''}`,
       kill9: async (i) => {
@@ -225,6 +230,8 @@ async function uniquePorts(n: number): Promise<number[]> {
 /** The single-process embedded default (chDB + SQLite in its DATA_DIR), killed and restarted in place. */
 export interface EmbeddedProcess {
   readonly dataDir: string;
+  /** Operating-system pid of the current process (undefined when down). */
+  pid(): number | undefined;
   url(): string;
   alive(): boolean;
   output(): string;
@@ -244,6 +251,7 @@ export async function startEmbedded(env: Record<string, string> = {}): Promise<E
   const alive = () => proc.child.exitCode === null && proc.child.signalCode === null;
   return {
     dataDir,
+    pid: () => (alive() ? proc.child.pid : undefined),
     url: () => url,
     alive,
     output: () => `${history}${proc.out}`,
