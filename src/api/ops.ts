@@ -36,6 +36,7 @@ export function registerOps(app: FastifyInstance, services: AppServices): Ops {
   );
   const metrics = new ServiceMetrics({
     ingestQueuedEvents: () => services.writer.queueDepth,
+    ingestOutboxBacklog: () => services.writer.outboxBacklogEvents,
     analyticsRunning: () => limiter.active,
     analyticsQueued: () => limiter.queued,
     webhookPending: webhookPendingReader(services.db),

@@ -136,6 +136,11 @@ export class GroupCommitWriter {
     return this.queuedEvents === 0 || this.queuedEvents + n <= this.maxQueuedEvents;
   }
 
+  /** Committed events waiting for the analytics store (the mover's last count). */
+  get outboxBacklogEvents(): number {
+    return this.opts.mover?.backlogEvents ?? 0;
+  }
+
   /** False while committed batches the analytics store refused pile up past the limit. */
   get analyticsKeepingUp(): boolean {
     return (this.opts.mover?.backlogEvents ?? 0) <= this.maxQueuedEvents;

@@ -3,6 +3,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** Live numbers read on each scrape (queue depths, pending deliveries). */
 export interface MetricSources {
   ingestQueuedEvents(): number;
+  /** Events in committed batches older than the mover's orphan age (the analytics store is behind). */
+  ingestOutboxBacklog(): number;
   analyticsRunning(): number;
   analyticsQueued(): number;
   /** May hit a store: the implementation caches it (see webhook-pending.ts). */
@@ -107,6 +109,11 @@ export class ServiceMetrics {
       });
     };
     gauge('chatlayer_ingest_queue_events', 'Events waiting for a group-commit flush', sources.ingestQueuedEvents);
+    gauge(
+      'chatlayer_ingest_outbox_backlog_events',
+      'Committed events the analytics store has not taken for over 10 s (as of the last mover round)',
+      sources.ingestOutboxBacklog,
+    );
     gauge('chatlayer_analytics_queries_running', 'Analytics requests holding a query slot', sources.analyticsRunning);
     gauge('chatlayer_analytics_queries_queued', 'Analytics requests waiting for a query slot', sources.analyticsQueued);
     gauge(

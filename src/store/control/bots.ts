@@ -10,8 +10,11 @@ export interface BotInfo {
 /**
  * Bot ↔ team ownership (CONTRACT §6, §7): a bot belongs to the team that first ingested
  * it, or that an operator named with `bot create`; nothing else claims one. Ownership
- * never changes once set, so it is safe to cache for the process life.
+ * never changes once set, so it is safe to cache (the cache is bounded: it is only a cache,
+ * and a replica may see any number of bots over its life).
  */
+const MAX_CACHED_OWNERS = 100_000;
+
 export class BotRegistry {
   private readonly owners = new Map<string, string>();
 
@@ -21,7 +24,10 @@ export class BotRegistry {
     const cached = this.owners.get(botId);
     if (cached) return cached;
     const row = await this.db.selectFrom('bots').select('team_id').where('id', '=', botId).executeTakeFirst();
-    if (row) this.owners.set(botId, row.team_id);
+    if (row) {
+      if (this.owners.size >= MAX_CACHED_OWNERS) this.owners.clear();
+      this.owners.set(botId, row.team_id);
+    }
     return row?.team_id;
   }
 

@@ -25,6 +25,10 @@ export function openControlDb(opts: ControlStoreOptions): ControlDb {
   const sqlite = new SQLite(path.join(opts.dataDir, 'control.db'));
   // WAL lets the CLI (token create/revoke) write while the server reads.
   sqlite.pragma('journal_mode = WAL');
+  // A commit survives the process being killed (the WAL is in the OS's page cache), not a
+  // power cut: the same promise as the embedded analytics store, which does not fsync parts.
+  // FULL would fsync the WAL at every ingest flush.
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   return new Kysely<ControlDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });

@@ -16,6 +16,7 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
 export const SEQ_BLOCK = 262_144;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   await db.schema
     .createTable('ingest_ids')
     .addColumn('bot_id', 'text', (c) => c.notNull())
@@ -23,6 +24,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // Epoch ms of acceptance: the 24 h window counts from here.
     .addColumn('accepted_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('ingest_ids_pk', ['bot_id', 'id'])
+    // SQLite: the primary key is the table (one B-tree per insert, not two).
+    .$call((t) => (pg ? t : t.modifyEnd(sql`WITHOUT ROWID`)))
     .execute();
   await db.schema.createIndex('ingest_ids_accepted_idx').on('ingest_ids').column('accepted_at').execute();
 
@@ -53,7 +56,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Seq blocks start above the clock-based seqs (epoch µs) earlier versions wrote, so the
   // order stays monotonic on an upgraded store.
   const start = Math.ceil((Date.now() * 1000 + 1) / SEQ_BLOCK) * SEQ_BLOCK;
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+  if (pg) {
     await sql`CREATE SEQUENCE IF NOT EXISTS ingest_seq_blocks INCREMENT BY ${sql.raw(String(SEQ_BLOCK))} START WITH ${sql.raw(String(start))}`.execute(
       db,
     );
