@@ -7,6 +7,7 @@
  *
  *   npm run bench:ingest                       # embedded, 1 replica, 3 replicas
  *   npm run bench:ingest -- --replicas 3       # only 3 replicas (printed, not written)
+ *   npm run bench:ingest -- --embedded         # only the embedded default (printed, not written)
  *   npm run bench:ingest -- --memory           # embedded, 5 M unique ids: RSS at each million
  *   BENCH_SECONDS=5 BENCH_RUNS=1 npm run bench:ingest   # a short run
  *
@@ -190,14 +191,22 @@ function rows(label: string, ms: Measured[]): string[] {
   });
 }
 
-async function throughput(only: number | undefined): Promise<void> {
-  if (!(await postgresReachable())) throw new Error('PostgreSQL is not reachable on 127.0.0.1:5432');
+const flag = (only: number | 'embedded' | undefined): string =>
+  only === undefined ? '' : only === 'embedded' ? ' -- --embedded' : ` -- --replicas ${only}`;
+
+/** `only`: a number of replicas, 'embedded', or undefined for the full comparison. */
+async function throughput(only: number | 'embedded' | undefined): Promise<void> {
+  if (only !== 'embedded' && !(await postgresReachable())) {
+    throw new Error('PostgreSQL is not reachable on 127.0.0.1:5432');
+  }
   process.stderr.write(`generating ${fmt(POOL_EVENTS)} demo events…\n`);
   const pool = makePool(POOL_EVENTS, `b${Date.now().toString(36)}-`);
   const plan: (() => Promise<Deployment>)[] =
     only === undefined
       ? [() => embedded(pool), () => replicas(pool, 1), () => replicas(pool, 3)]
-      : [() => replicas(pool, only)];
+      : only === 'embedded'
+        ? [() => embedded(pool)]
+        : [() => replicas(pool, only)];
   const table: string[] = [];
   const summary: string[] = [];
   const loadAtStart = machine();
@@ -215,7 +224,7 @@ async function throughput(only: number | undefined): Promise<void> {
   const lines = [
     '## Ingest',
     '',
-    `Measured ${new Date().toISOString().slice(0, 16)}Z with \`npm run bench:ingest${only === undefined ? '' : ` -- --replicas ${only}`}\` (${RUNS} runs × ${SECONDS} s per row, closed-loop clients, ~${BATCH}-event NDJSON batches of demo traffic with client ids, ${pool.meanBytes.toFixed(0)} bytes/event, every id new). Each server is a \`serve\` child process on a fresh store; the load generator runs in the benchmark's process; with several replicas client k talks to replica k mod N. PostgreSQL gets a database of its own per configuration.`,
+    `Measured ${new Date().toISOString().slice(0, 16)}Z with \`npm run bench:ingest${flag(only)}\` (${RUNS} runs × ${SECONDS} s per row, closed-loop clients, ~${BATCH}-event NDJSON batches of demo traffic with client ids, ${pool.meanBytes.toFixed(0)} bytes/event, every id new). Each server is a \`serve\` child process on a fresh store; the load generator runs in the benchmark's process; with several replicas client k talks to replica k mod N. PostgreSQL gets a database of its own per configuration.`,
     '',
     ...loadAtStart.map((l) => `- ${l}`),
     '',
@@ -274,7 +283,12 @@ async function memory(): Promise<void> {
 }
 
 const { values } = parseArgs({
-  options: { replicas: { type: 'string' }, memory: { type: 'boolean', default: false } },
+  options: {
+    replicas: { type: 'string' },
+    embedded: { type: 'boolean', default: false },
+    memory: { type: 'boolean', default: false },
+  },
 });
 if (values.memory) await memory();
+else if (values.embedded) await throughput('embedded');
 else await throughput(values.replicas === undefined ? undefined : Number(values.replicas));
