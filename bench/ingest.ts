@@ -130,7 +130,7 @@ async function measure(d: Deployment, pool: Pool): Promise<Measured[]> {
       m.rss = serverPeaks.map((p, i) => Math.max(p, m.rss[i] ?? 0));
       m.storeRss = Math.max(m.storeRss, peaks.at(-1) ?? 0);
       process.stderr.write(
-        `${d.label}, ${clients} clients, run ${r + 1}: ${fmt(run.eventsPerSec)} events/s, p50 ${run.p50.toFixed(0)} ms, p99 ${run.p99.toFixed(0)} ms, ${flushes.flushes} flushes of ${fmt(flushes.events / Math.max(1, flushes.flushes))} events${pgWindow ? `, ${fmt(pgWindow.commits / pgWindow.seconds)} PG commits/s, lock waits in ${pgWindow.samplesWithLockWait}/${pgWindow.samples} samples` : ''}\n`,
+        `${d.label}, ${clients} clients, run ${r + 1}: ${fmt(run.eventsPerSec)} events/s, p50 ${run.p50.toFixed(0)} ms, p99 ${run.p99.toFixed(0)} ms, ${flushes.flushes} flushes of ${fmt(flushes.events / Math.max(1, flushes.flushes))} events, ${((1000 * flushes.seconds) / Math.max(1, flushes.flushes)).toFixed(0)} ms each${pgWindow ? `, ${fmt(pgWindow.commits / pgWindow.seconds)} PG commits/s, lock waits in ${pgWindow.samplesWithLockWait}/${pgWindow.samples} samples` : ''}\n`,
       );
     }
     out.push(m);
