@@ -10,6 +10,12 @@
  *   node --import tsx bench/kill-loop.ts                   # 6 rounds, kill -9 and SIGTERM alternating
  *   KILL_ROUNDS=5 KILL_MODE=sigterm node --import tsx bench/kill-loop.ts
  *   KILL_MODE=kill9 KILL_CLIENTS=4 KILL_BATCH=200 node --import tsx bench/kill-loop.ts
+ *   KILL_REPLICAS=3 KILL_ROUNDS=20 node --import tsx bench/kill-loop.ts   # N replicas, PostgreSQL + clickhouse:local
+ *
+ * With KILL_REPLICAS=N the loop of test/scale-out/crash-loop.test.ts runs instead: N `serve`
+ * replicas on shared stores, kill -9 of a random one per round, unanswered requests retried on
+ * another replica, the killed one restarted in the background; then exactly-once and the
+ * sessions of every round's bot are checked against test/reference.
  *
  * Exit code 0 when nothing was lost or doubled, 1 otherwise.
  */
@@ -17,8 +23,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createAnalyticsClient } from '../src/store/clickhouse/client.ts';
+import { startReplicas } from '../test/helpers/replicas.ts';
 // The test suite's launcher: `serve` as a child process on a free loopback port, ready on /readyz.
 import { cliToken, startServerProcess } from '../test/helpers/server.ts';
+import { crashLoop, settle, verify, verifyApi } from '../test/scale-out/crash-loop-driver.ts';
 
 const num = (name: string, fallback: number): number => {
   const v = Number(process.env[name]);
@@ -209,4 +217,40 @@ async function main(): Promise<void> {
   process.exit(bad === 0 ? 0 : 1);
 }
 
-await main();
+/** KILL_REPLICAS=N: the multi-replica crash loop (test/scale-out/crash-loop-driver.ts). */
+async function replicasLoop(n: number): Promise<void> {
+  const set = await startReplicas({ replicas: n });
+  let failures: string[] = [];
+  try {
+    const token = await set.token(TEAM, ['ingest', 'read']);
+    process.stdout.write(
+      `kill loop: ${ROUNDS} rounds through ${n} replicas, ${CLIENTS} clients × ${BATCH}-event batches\n`,
+    );
+    const log = (line: string) => process.stdout.write(`${line}\n`);
+    const rounds = await crashLoop({
+      fleet: set,
+      token,
+      team: TEAM,
+      rounds: ROUNDS,
+      clients: CLIENTS,
+      batch: BATCH,
+      killWindowMs: [KILL_MIN_MS, KILL_MAX_MS],
+      afterKillMs: 400,
+      log,
+    });
+    await settle(set.ch, rounds);
+    failures = [...(await verify(set.ch, rounds, log)), ...(await verifyApi(set.url(0), token, rounds))];
+  } finally {
+    await set.stopAll();
+  }
+  process.stdout.write(
+    failures.length === 0
+      ? 'OK: every acknowledged event stored exactly once, sessions as the reference\n'
+      : `FAIL:\n${failures.join('\n')}\n`,
+  );
+  process.exit(failures.length === 0 ? 0 : 1);
+}
+
+const REPLICAS = num('KILL_REPLICAS', 0);
+if (REPLICAS > 0) await replicasLoop(REPLICAS);
+else await main();
