@@ -11,9 +11,11 @@ import { Sessionizer } from './ingest/sessionize.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { ShutdownPart, ShutdownPlan } from './shutdown.ts';
 import { type ClickHouseClient, createAnalyticsClient } from './store/clickhouse/client.ts';
+import { insertSettings } from './store/clickhouse/insert-settings.ts';
 import { migrateAnalytics } from './store/clickhouse/migrate.ts';
 import { BotRegistry } from './store/control/bots.ts';
 import { type ControlDb, migrateControl, openControlDb } from './store/control/db.ts';
+import { withAnalyticsMigrationLock } from './store/control/migration-lock.ts';
 import { DeliveryStore } from './webhooks/delivery-store.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import { WebhookSender } from './webhooks/sender.ts';
@@ -50,7 +52,10 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   // when replicas start together.
   const db = openControlDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrateControl(db);
-  await migrateAnalytics(ch);
+  await migrateAnalytics(ch, {
+    cluster: config.clickhouseCluster,
+    lock: (fn) => withAnalyticsMigrationLock(db, fn),
+  });
   // Accept only the time zones this engine knows: a server may be older or newer than the list.
   const zones = await (
     await ch.query({ query: 'SELECT time_zone FROM system.time_zones', format: 'JSONCompactEachRow' })
@@ -59,13 +64,15 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   if (missing.length > 0) log.warn({ zones: missing }, 'time zones the analytics engine lacks are refused');
 
   const ingestLog = log.child({ component: 'ingest' });
-  const mover = new OutboxMover(db, ch, config.replicaId, ingestLog);
+  const inserts = insertSettings(config.clickhouseCluster);
+  const mover = new OutboxMover(db, ch, config.replicaId, ingestLog, inserts);
   const maintenance = new IngestMaintenance(db, ingestLog);
   const writer = new GroupCommitWriter(ch, db, new Sessionizer(ch, config.sessionGapMs), {
     maxQueuedEvents: config.ingestMaxQueuedEvents,
     log: ingestLog,
     sessionsComplete: await sessionStateComplete(db, ch),
     sessionGapMs: config.sessionGapMs,
+    insertSettings: inserts,
     mover,
   });
   if (config.roles.ingest) {

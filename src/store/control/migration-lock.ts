@@ -1,5 +1,6 @@
-import { PostgresAdapter, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { ControlDb } from './db.ts';
+import { isPostgres } from './dialect.ts';
 
 /**
  * The PostgreSQL advisory lock key held while the analytics (ClickHouse) schema is migrated.
@@ -23,7 +24,7 @@ export const ANALYTICS_MIGRATION_LOCK_KEY = '7390148211550237001';
  * there is no other migrator to exclude.
  */
 export async function withAnalyticsMigrationLock<T>(db: ControlDb, fn: () => Promise<T>): Promise<T> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return fn();
+  if (!isPostgres(db)) return fn();
   return db.connection().execute(async (conn) => {
     await sql`SELECT pg_advisory_lock(${ANALYTICS_MIGRATION_LOCK_KEY}::bigint)`.execute(conn);
     try {
