@@ -1,5 +1,6 @@
 import { PostgresAdapter } from 'kysely';
 import type { ControlDb } from '../store/control/db.ts';
+import { SENDING_STATUSES } from './subscription-status.ts';
 
 /** A delivery this replica holds a lease on, ready to send. */
 export interface ClaimedDelivery {
@@ -33,7 +34,7 @@ export class DeliveryClaims {
   }
 
   /**
-   * Of `subscriptionIds`, those with at least one due, unleased delivery: one EXISTS probe per
+   * Of `subscriptionIds`, those still sending with at least one due, unleased delivery: one EXISTS probe per
    * subscription on the (subscription_id, status, next_attempt_at) index, so a large backlog
    * costs no more than a small one.
    */
@@ -43,6 +44,9 @@ export class DeliveryClaims {
       .selectFrom('subscriptions as s')
       .select('s.id')
       .where('s.id', 'in', subscriptionIds)
+      // The row decides, not the caller's copy: deleted or disabled elsewhere is seen at once.
+      .where('s.deleted_at', 'is', null)
+      .where('s.status', 'in', SENDING_STATUSES)
       .where(({ exists, selectFrom }) =>
         exists(
           selectFrom('webhook_deliveries as d')

@@ -248,6 +248,11 @@ export class WebhookDispatcher {
       this.upsert(r, readAt);
     }
     for (const [id, s] of this.subs) if (!seen.has(id) && s.seenAt < readAt) this.subs.delete(id);
+    // Origins no subscription sends to any more, with nothing held: forgotten (memory stays bounded).
+    const used = new Set([...this.subs.values()].map((s) => s.origin));
+    for (const [key, o] of this.origins) {
+      if (!used.has(key) && o.inflight === 0 && o.queue.length === 0) this.origins.delete(key);
+    }
     this.refreshedAt = readAt;
   }
 
