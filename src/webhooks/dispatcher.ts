@@ -28,7 +28,7 @@ const PRUNE_EVERY_MS = 3_600_000;
 const KEEP_HISTORY_MS = 7 * 86_400_000;
 /** Challenges sent at most: at creation, then after the schedule's first three delays (§7). */
 const MAX_CHALLENGES = 4;
-/** A failing store is reported at most this often by the poll loop (it retries every poll). */
+/** The same failure (a store down: every poll retries) is logged at most this often. */
 const LOG_EVERY_MS = 10_000;
 
 export type RevocationReason = 'notification_failures_exceeded' | 'gone';
@@ -112,7 +112,7 @@ export class WebhookDispatcher {
   private again = false;
   private refreshedAt = Number.NEGATIVE_INFINITY;
   private prunedAt = Date.now();
-  private loggedAt = Number.NEGATIVE_INFINITY;
+  private readonly loggedAt = new Map<string, number>();
   private stopped = false;
   private readonly tasks = new Set<Promise<unknown>>();
 
@@ -173,7 +173,11 @@ export class WebhookDispatcher {
     void p.catch((e) => this.log('background task failed', e)).finally(() => this.tasks.delete(p));
   }
 
+  /** Each kind of failure is logged at most once per LOG_EVERY_MS: a store outage retries every poll. */
   private log(msg: string, err: unknown): void {
+    const now = Date.now();
+    if (now - (this.loggedAt.get(msg) ?? Number.NEGATIVE_INFINITY) < LOG_EVERY_MS) return;
+    this.loggedAt.set(msg, now);
     this.opts.log.error({ err }, msg);
   }
 
@@ -187,12 +191,7 @@ export class WebhookDispatcher {
     this.running = true;
     this.track(
       this.rounds()
-        .catch((e: unknown) => {
-          const now = Date.now();
-          if (now - this.loggedAt < LOG_EVERY_MS) return;
-          this.loggedAt = now;
-          this.log('webhook delivery round failed (retried every poll)', e);
-        })
+        .catch((e: unknown) => this.log('webhook delivery round failed (retried every poll)', e))
         .finally(() => {
           this.running = false;
           if (this.again) {
