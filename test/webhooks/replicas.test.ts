@@ -147,6 +147,38 @@ for (const engine of engines) {
       assert.equal(rcv.delivered.get(messageId(sub.id, ev.seq)), 1);
     });
 
+    test('a restart gives back its own leases at once (SQLite, one process: every lease)', async () => {
+      const rcv = await receiver();
+      const sub = await insertSub(a, 'bot-r6', rcv.url);
+      await sleep(300);
+      const [mine, theirs] = batch('bot-r6', 2);
+      assert.ok(mine && theirs);
+      await a.transaction().execute(async (tx) => {
+        await enqueueDeliveries(tx, [mine, theirs], Date.now());
+        for (const [ev, owner] of [
+          [mine, 'replica-restarted'],
+          [theirs, 'replica-alive'],
+        ] as const) {
+          await tx
+            .updateTable('webhook_deliveries')
+            .set({ lease_until: Date.now() + 60_000, lease_owner: owner })
+            .where('id', '=', messageId(sub.id, ev.seq))
+            .execute();
+        }
+      });
+      const restarted = replica(b, 'replica-restarted');
+      await restarted.start();
+      try {
+        await until('its own lease given back and sent', () => rcv.delivered.has(messageId(sub.id, mine.seq)), 5_000);
+        await sleep(500);
+        const other = rcv.delivered.has(messageId(sub.id, theirs.seq));
+        // PostgreSQL: another live replica's lease holds; SQLite has no other process.
+        assert.equal(other, engine.name === 'SQLite');
+      } finally {
+        await restarted.stop();
+      }
+    });
+
     test('a stale owner cannot overwrite the result of a newer claim', async () => {
       const sub = await insertSub(a, 'bot-r3', 'http://127.0.0.1:9/hook', { status: 'DISABLED' });
       const [ev] = batch('bot-r3', 1);
