@@ -18,6 +18,7 @@ import { type ControlDb, migrateControl, openControlDb } from './store/control/d
 import { withAnalyticsMigrationLock } from './store/control/migration-lock.ts';
 import { DeliveryStore } from './webhooks/delivery-store.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
+import { enqueueDeliveries } from './webhooks/enqueue.ts';
 import { WebhookSender } from './webhooks/sender.ts';
 
 /** Everything the handlers use, opened and migrated once at start. */
@@ -84,14 +85,20 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   const ingest = new IngestService(bots, writer);
   const pageTokens = await PageTokens.open(db);
   const deliveries = new DeliveryStore(db);
-  const dispatcher = new WebhookDispatcher(db, ch, deliveries, new WebhookSender(config.webhookAllowPrivateTargets), {
+  const dispatcher = new WebhookDispatcher(db, deliveries, new WebhookSender(config.webhookAllowPrivateTargets), {
     retryScheduleSeconds: config.webhookRetryScheduleSeconds,
     perTargetConcurrency: config.webhookTargetConcurrency,
     log: log.child({ component: 'webhooks' }),
+    replicaId: config.replicaId,
+    deliveries: config.roles.deliveries,
   });
-  // Resumes pending deliveries and events past each cursor (a kill -9 left them there).
+  // Claims due deliveries from the store (a kill -9 left them there, leased until their lease ends).
   await dispatcher.start();
-  writer.onCommit((events) => dispatcher.onCommit(events));
+  // Until the ingest transaction enqueues them itself (issue 10), after the commit.
+  writer.onCommit(async (events) => {
+    await enqueueDeliveries(db, events, Date.now());
+    dispatcher.notify();
+  });
 
   const parts = {
     ingest: {
