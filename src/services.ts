@@ -94,11 +94,10 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   });
   // Claims due deliveries from the store (a kill -9 left them there, leased until their lease ends).
   await dispatcher.start();
-  // Until the ingest transaction enqueues them itself (issue 10), after the commit.
-  writer.onCommit(async (events) => {
-    await enqueueDeliveries(db, events, Date.now());
-    dispatcher.notify();
-  });
+  // Deliveries are enqueued in the flush's transaction: an acknowledged event has its
+  // deliveries whatever crashes (I4). After the commit this replica looks for them at once.
+  writer.inTransaction(enqueueDeliveries);
+  writer.onCommit(() => dispatcher.notify());
 
   const parts = {
     ingest: {

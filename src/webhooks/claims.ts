@@ -1,5 +1,5 @@
-import { PostgresAdapter } from 'kysely';
 import type { ControlDb } from '../store/control/db.ts';
+import { isPostgres } from '../store/control/dialect.ts';
 import { SENDING_STATUSES } from './subscription-status.ts';
 
 /** A delivery this replica holds a lease on, ready to send. */
@@ -12,8 +12,6 @@ export interface ClaimedDelivery {
   /** Epoch ms until which the lease holds: past it another replica may send it. */
   leaseUntil: number;
 }
-
-export const isPostgres = (db: ControlDb): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
 
 /**
  * Leases on due deliveries in the control store: any replica claims a batch with one

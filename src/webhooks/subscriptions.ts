@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ControlDb } from '../store/control/db.ts';
 import type { SubscriptionsTable } from '../store/control/schema.ts';
 
@@ -81,13 +80,8 @@ export const newChallenge = (): string => crypto.randomBytes(24).toString('base6
 /**
  * Stores a new subscription. Deliveries are enqueued by the ingest commit for the subscriptions
  * it finds, so events committed after this insert are delivered (while pending: once verified).
- * `_ch` is unused since issue 10 (kept until the route drops it).
  */
-export async function insertSubscription(
-  db: ControlDb,
-  _ch: ClickHouseClient,
-  input: CreateInput,
-): Promise<SubscriptionRow> {
+export async function insertSubscription(db: ControlDb, input: CreateInput): Promise<SubscriptionRow> {
   const v = input.subscription;
   const row: SubscriptionRow = {
     id: `sub_${crypto.randomBytes(12).toString('hex')}`,
