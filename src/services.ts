@@ -11,11 +11,14 @@ import { Sessionizer } from './ingest/sessionize.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { ShutdownPart, ShutdownPlan } from './shutdown.ts';
 import { type ClickHouseClient, createAnalyticsClient } from './store/clickhouse/client.ts';
+import { insertSettings } from './store/clickhouse/insert-settings.ts';
 import { migrateAnalytics } from './store/clickhouse/migrate.ts';
 import { BotRegistry } from './store/control/bots.ts';
 import { type ControlDb, migrateControl, openControlDb } from './store/control/db.ts';
+import { withAnalyticsMigrationLock } from './store/control/migration-lock.ts';
 import { DeliveryStore } from './webhooks/delivery-store.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
+import { enqueueDeliveries } from './webhooks/enqueue.ts';
 import { WebhookSender } from './webhooks/sender.ts';
 
 /** Everything the handlers use, opened and migrated once at start. */
@@ -50,7 +53,10 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   // when replicas start together.
   const db = openControlDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrateControl(db);
-  await migrateAnalytics(ch);
+  await migrateAnalytics(ch, {
+    cluster: config.clickhouseCluster,
+    lock: (fn) => withAnalyticsMigrationLock(db, fn),
+  });
   // Accept only the time zones this engine knows: a server may be older or newer than the list.
   const zones = await (
     await ch.query({ query: 'SELECT time_zone FROM system.time_zones', format: 'JSONCompactEachRow' })
@@ -59,13 +65,15 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   if (missing.length > 0) log.warn({ zones: missing }, 'time zones the analytics engine lacks are refused');
 
   const ingestLog = log.child({ component: 'ingest' });
-  const mover = new OutboxMover(db, ch, config.replicaId, ingestLog);
+  const inserts = insertSettings(config.clickhouseCluster);
+  const mover = new OutboxMover(db, ch, config.replicaId, ingestLog, inserts);
   const maintenance = new IngestMaintenance(db, ingestLog);
   const writer = new GroupCommitWriter(ch, db, new Sessionizer(ch, config.sessionGapMs), {
     maxQueuedEvents: config.ingestMaxQueuedEvents,
     log: ingestLog,
     sessionsComplete: await sessionStateComplete(db, ch),
     sessionGapMs: config.sessionGapMs,
+    insertSettings: inserts,
     mover,
   });
   if (config.roles.ingest) {
@@ -77,14 +85,19 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   const ingest = new IngestService(bots, writer);
   const pageTokens = await PageTokens.open(db);
   const deliveries = new DeliveryStore(db);
-  const dispatcher = new WebhookDispatcher(db, ch, deliveries, new WebhookSender(config.webhookAllowPrivateTargets), {
+  const dispatcher = new WebhookDispatcher(db, deliveries, new WebhookSender(config.webhookAllowPrivateTargets), {
     retryScheduleSeconds: config.webhookRetryScheduleSeconds,
     perTargetConcurrency: config.webhookTargetConcurrency,
     log: log.child({ component: 'webhooks' }),
+    replicaId: config.replicaId,
+    deliveries: config.roles.deliveries,
   });
-  // Resumes pending deliveries and events past each cursor (a kill -9 left them there).
+  // Claims due deliveries from the store (a kill -9 left them there, leased until their lease ends).
   await dispatcher.start();
-  writer.onCommit((events) => dispatcher.onCommit(events));
+  // Deliveries are enqueued in the flush's transaction: an acknowledged event has its
+  // deliveries whatever crashes (I4). After the commit this replica looks for them at once.
+  writer.inTransaction(enqueueDeliveries);
+  writer.onCommit(() => dispatcher.notify());
 
   const parts = {
     ingest: {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ClickHouseSettings } from '@clickhouse/client';
 import type { Transaction } from 'kysely';
 import { GrpcCode, ServiceError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -57,7 +58,7 @@ export interface GroupCommitOptions {
   sessionsComplete: boolean;
   sessionGapMs: number;
   /** Extra settings of the insert into `events` (a cluster's synchronous distributed insert). */
-  insertSettings?: Record<string, string | number>;
+  insertSettings?: ClickHouseSettings;
   /** The replica's outbox mover: its backlog refuses new work while the store is down. */
   mover?: OutboxMover;
 }

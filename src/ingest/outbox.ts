@@ -1,6 +1,8 @@
+import type { ClickHouseSettings } from '@clickhouse/client';
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from '../log.ts';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import { insertSettings } from '../store/clickhouse/insert-settings.ts';
 import type { ControlDb } from '../store/control/db.ts';
 import { isPostgres } from '../store/control/dialect.ts';
 import type { ControlDatabase } from '../store/control/schema.ts';
@@ -37,15 +39,11 @@ export async function insertBatch(
   ch: ClickHouseClient,
   batchId: string,
   payload: string,
-  settings: Record<string, string | number> = {},
+  settings: ClickHouseSettings = insertSettings(undefined),
 ): Promise<void> {
   await ch.command({
     query: INSERT_PREFIX + payload,
-    clickhouse_settings: {
-      ...settings,
-      insert_deduplication_token: batchId,
-      deduplicate_blocks_in_dependent_materialized_views: 1,
-    },
+    clickhouse_settings: { ...settings, insert_deduplication_token: batchId },
   });
 }
 
@@ -72,7 +70,7 @@ export class OutboxMover {
     private readonly ch: ClickHouseClient,
     private readonly owner: string,
     private readonly log: Logger,
-    private readonly insertSettings: Record<string, string | number> = {},
+    private readonly settings: ClickHouseSettings = insertSettings(undefined),
   ) {}
 
   start(): void {
@@ -114,7 +112,7 @@ export class OutboxMover {
           .where('lease_owner', '=', this.owner)
           .executeTakeFirst();
         if (!row) continue;
-        await insertBatch(this.ch, id, row.payload, this.insertSettings);
+        await insertBatch(this.ch, id, row.payload, this.settings);
         await deleteOutbox(this.db, [id]);
         moved += row.events;
       }

@@ -6,7 +6,7 @@ const CACHE_MS = 5_000;
 
 /**
  * Pending deliveries of the subscriptions that still send (not deleted, not disabled),
- * read from the durable queue: the dispatcher's memory only holds what it buffered.
+ * read from the durable queue (shared by all replicas): a dispatcher only holds what it claimed.
  * Counted per subscription on the (subscription_id, status, next_attempt_at) index, so
  * the cost is the pending rows, never the delivered history.
  */

@@ -1,5 +1,4 @@
 import type { ControlDb } from '../store/control/db.ts';
-import type { NewDelivery } from './event-source.ts';
 import type { MessageType } from './sender.ts';
 
 export interface QueuedDelivery {
@@ -52,67 +51,17 @@ export interface AttemptOut {
   delivery_status: string;
 }
 
-/** Durable delivery queue and attempt log in the control store. */
+/** Durable delivery queue (results, listing, pruning) and attempt log in the control store. */
 export class DeliveryStore {
   constructor(private readonly db: ControlDb) {}
 
   /**
-   * Enqueues deliveries and moves the subscription's cursor in one transaction: after a
-   * crash either both happened or neither, so a replayed scan enqueues what is missing.
+   * Records a batch of attempt results in one transaction (one fsync for many deliveries).
+   * A delivery's row moves only while `owner` still holds its lease: a replica whose lease
+   * ran out and was claimed again elsewhere cannot overwrite the newer claim's result. The
+   * attempts themselves are logged either way (they happened).
    */
-  async enqueue(subscriptionId: string, items: NewDelivery[], cursor: number, nowMs: number): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      for (let i = 0; i < items.length; i += 200) {
-        const chunk = items.slice(i, i + 200);
-        await tx
-          .insertInto('webhook_deliveries')
-          .values(
-            chunk.map((d) => ({
-              id: d.id,
-              subscription_id: subscriptionId,
-              event_seq: d.seq,
-              payload: d.payload,
-              status: 'pending',
-              attempts: 0,
-              next_attempt_at: nowMs,
-              created_at: nowMs,
-              updated_at: nowMs,
-            })),
-          )
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
-      await tx.updateTable('subscriptions').set({ cursor_seq: cursor }).where('id', '=', subscriptionId).execute();
-    });
-  }
-
-  async due(subscriptionId: string, nowMs: number, limit: number): Promise<QueuedDelivery[]> {
-    return this.db
-      .selectFrom('webhook_deliveries')
-      .select(['id', 'payload', 'attempts'])
-      .where('subscription_id', '=', subscriptionId)
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', nowMs)
-      .orderBy('next_attempt_at')
-      .orderBy('event_seq')
-      .limit(limit)
-      .execute();
-  }
-
-  /** Earliest pending attempt time after `afterMs` of a subscription, for its wake-up timer. */
-  async nextDue(subscriptionId: string, afterMs: number): Promise<number | undefined> {
-    const row = await this.db
-      .selectFrom('webhook_deliveries')
-      .select((eb) => eb.fn.min('next_attempt_at').as('t'))
-      .where('subscription_id', '=', subscriptionId)
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '>', afterMs)
-      .executeTakeFirst();
-    return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
-  }
-
-  /** Records a batch of attempt results in one transaction (one fsync for many deliveries). */
-  async record(results: AttemptResult[]): Promise<void> {
+  async record(results: AttemptResult[], owner: string): Promise<void> {
     if (results.length === 0) return;
     const batchAt = Math.max(...results.map((r) => r.attemptedAt));
     // Finished deliveries with the same attempt count share one UPDATE … WHERE id IN (…):
@@ -135,16 +84,32 @@ export class DeliveryStore {
         for (let i = 0; i < ids.length; i += 500) {
           await tx
             .updateTable('webhook_deliveries')
-            .set({ status: outcome, attempts: Number(attempt), next_attempt_at: batchAt, updated_at: batchAt })
+            .set({
+              status: outcome,
+              attempts: Number(attempt),
+              next_attempt_at: batchAt,
+              updated_at: batchAt,
+              lease_until: 0,
+              lease_owner: '',
+            })
             .where('id', 'in', ids.slice(i, i + 500))
+            .where('lease_owner', '=', owner)
             .execute();
         }
       }
       for (const r of retries) {
         await tx
           .updateTable('webhook_deliveries')
-          .set({ status: 'pending', attempts: r.attempt, next_attempt_at: r.nextAttemptAt, updated_at: r.attemptedAt })
+          .set({
+            status: 'pending',
+            attempts: r.attempt,
+            next_attempt_at: r.nextAttemptAt,
+            updated_at: r.attemptedAt,
+            lease_until: 0,
+            lease_owner: '',
+          })
           .where('id', '=', r.deliveryId)
+          .where('lease_owner', '=', owner)
           .execute();
       }
       for (let i = 0; i < results.length; i += 200) {
@@ -220,53 +185,6 @@ export class DeliveryStore {
     }));
   }
 
-  /**
-   * Records a challenge attempt and the subscription's new handshake state in one
-   * transaction. Only a subscription still VERIFICATION_PENDING and not deleted moves (a
-   * delete or an earlier verdict wins); false when nothing moved.
-   */
-  async recordChallenge(a: ControlAttempt, next: ChallengeState): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
-      const res = await tx
-        .updateTable('subscriptions')
-        .set({
-          status: next.status,
-          status_reason: next.statusReason,
-          challenge_attempts: next.attempts,
-          challenge_next_at: next.nextAt,
-        })
-        .where('id', '=', a.subscriptionId)
-        .where('status', '=', 'VERIFICATION_PENDING')
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      await this.insertControlAttempt(tx, a);
-      return Number(res.numUpdatedRows) > 0;
-    });
-  }
-
-  /** Records a revocation attempt (sent once, never retried). */
-  async recordRevocation(a: ControlAttempt): Promise<void> {
-    await this.insertControlAttempt(this.db, a);
-  }
-
-  private async insertControlAttempt(db: ControlDb, a: ControlAttempt): Promise<void> {
-    await db
-      .insertInto('webhook_attempts')
-      .values({
-        id: `${a.messageId}:${a.attempt}`,
-        subscription_id: a.subscriptionId,
-        delivery_id: a.messageId,
-        attempt: a.attempt,
-        attempted_at: a.attemptedAt,
-        status_code: a.statusCode,
-        error: a.error,
-        duration_ms: a.durationMs,
-        message_type: a.messageType,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
-
   async pendingCount(subscriptionId: string): Promise<number> {
     const row = await this.db
       .selectFrom('webhook_deliveries')
@@ -295,4 +213,23 @@ export class DeliveryStore {
       .where('updated_at', '<', beforeMs)
       .execute();
   }
+}
+
+/** Logs a challenge or revocation attempt (their id: the message id and the attempt number). */
+export async function insertControlAttempt(db: ControlDb, a: ControlAttempt): Promise<void> {
+  await db
+    .insertInto('webhook_attempts')
+    .values({
+      id: `${a.messageId}:${a.attempt}`,
+      subscription_id: a.subscriptionId,
+      delivery_id: a.messageId,
+      attempt: a.attempt,
+      attempted_at: a.attemptedAt,
+      status_code: a.statusCode,
+      error: a.error,
+      duration_ms: a.durationMs,
+      message_type: a.messageType,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }

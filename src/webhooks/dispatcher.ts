@@ -1,33 +1,35 @@
 import crypto from 'node:crypto';
-import type { StoredEvent } from '../ingest/event.ts';
 import type { Logger } from '../log.ts';
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ControlDb } from '../store/control/db.ts';
-import type { AttemptResult, ChallengeState, DeliveryStore, QueuedDelivery } from './delivery-store.ts';
-import { readNewEvents, type SourceSpec } from './event-source.ts';
+import { type ClaimedDelivery, DeliveryClaims } from './claims.ts';
+import { type AttemptResult, type ChallengeState, type DeliveryStore, insertControlAttempt } from './delivery-store.ts';
 import { nextStep } from './retry-policy.ts';
-import type { WebhookSender } from './sender.ts';
+import { DELIVERY_TIMEOUT_MS, type WebhookSender } from './sender.ts';
 import { signingKey } from './signing.ts';
-import {
-  EVENT_TYPE_SOURCES,
-  type SubscriptionOut,
-  type SubscriptionRow,
-  type SubscriptionStatus,
-  toOut,
-} from './subscriptions.ts';
+import { SENDING_STATUSES, SubscriptionStates } from './subscription-status.ts';
+import { type SubscriptionOut, type SubscriptionRow, type SubscriptionStatus, toOut } from './subscriptions.ts';
 
-const SCAN_BATCH = 5_000;
-/** Deliveries held in memory per subscription; the rest wait in the durable queue. */
-const BUFFER_CAP = 2_000;
-const TICK_MS = 1_000;
-/** Safety-net rescan period (commit notifications do the real work). */
-const RESCAN_EVERY_TICKS = 10;
-const PRUNE_EVERY_TICKS = 3_600;
+/** Due work is looked for this often (and at once after a local ingest commit, `notify`). */
+const POLL_MS = 250;
+/** Subscriptions created, changed or deleted by another replica are seen within this. */
+const REFRESH_MS = 1_000;
+/** Deliveries held per target origin: this many times the concurrency cap (claimed ahead, leased). */
+const PREFETCH = 4;
+/**
+ * A claim's lease. A delivery starts sending only with at least DELIVERY_TIMEOUT_MS +
+ * SEND_MARGIN_MS of it left, so it may wait behind the origin's cap for the rest, and a send
+ * always ends (answer or timeout) before anyone else may claim the row.
+ */
+const LEASE_MS = 60_000;
+const SEND_MARGIN_MS = 5_000;
+/** A claimed challenge attempt is someone's for this long (then it is sent again). */
+const CHALLENGE_LEASE_MS = DELIVERY_TIMEOUT_MS + 15_000;
+const PRUNE_EVERY_MS = 3_600_000;
 const KEEP_HISTORY_MS = 7 * 86_400_000;
 /** Challenges sent at most: at creation, then after the schedule's first three delays (§7). */
 const MAX_CHALLENGES = 4;
-/** A challenge result that could not be written is tried again (send and write) after this. */
-const CHALLENGE_WRITE_RETRY_MS = 5_000;
+/** The same failure (a store down: every poll retries) is logged at most this often. */
+const LOG_EVERY_MS = 10_000;
 
 export type RevocationReason = 'notification_failures_exceeded' | 'gone';
 
@@ -35,171 +37,134 @@ export type RevocationReason = 'notification_failures_exceeded' | 'gone';
 const controlMessageId = (subscriptionId: string, kind: string): string =>
   `msg_${crypto.createHash('sha256').update(`${subscriptionId}:${kind}`).digest('hex').slice(0, 26)}`;
 
-/** The handshake state of a VERIFICATION_PENDING subscription (a copy of its durable row). */
-interface Verification {
-  challenge: string;
-  /** Challenge attempts made (and recorded) so far. */
-  attempts: number;
-  nextAt: number;
-  timer: NodeJS.Timeout | undefined;
-}
-
 export interface DispatcherOptions {
   retryScheduleSeconds: number[];
+  /** Requests in flight per target origin, in this process. */
   perTargetConcurrency: number;
   /** Background failures are logged here (the service's logger), never swallowed. */
   log: Logger;
+  /** This process's name in leases (config.replicaId). */
+  replicaId: string;
+  /**
+   * The delivery role (config.roles.deliveries): when false this process never claims, sends
+   * or challenges; deliveries are still enqueued by its ingest (enqueue.ts) for the others.
+   */
+  deliveries: boolean;
+  /** Tests shorten these; the defaults suit production. */
+  leaseMs?: number;
+  pollMs?: number;
+  refreshMs?: number;
 }
 
-interface SubState {
-  spec: SourceSpec;
-  /** The subscription as the API shows it, for challenge and revocation bodies. */
+/** What this process knows of a subscription: a copy of its row, refreshed from the store. */
+interface Sub {
+  id: string;
   out: SubscriptionOut;
   target: string;
   origin: string;
   key: Buffer;
-  cursor: number;
   status: SubscriptionStatus;
   failingSince: number | undefined;
-  /** Deliveries loaded and ready to send now. */
-  buffer: QueuedDelivery[];
-  /** Ids buffered, in flight, or whose result is not yet written: never loaded twice. */
-  busy: Set<string>;
-  scanning: boolean;
-  rescan: boolean;
-  loading: boolean;
-  /** The durable queue may hold due deliveries not in `buffer`. */
-  backlog: boolean;
-  wake: NodeJS.Timeout | undefined;
-  wakeAt: number;
-  gone: boolean;
-  /** Set while VERIFICATION_PENDING: nothing but challenges is sent, nothing is scanned. */
-  verify: Verification | undefined;
+  challenge: string;
+  challengeAttempts: number;
+  challengeNextAt: number;
+  /** A challenge attempt of this process is under way. */
+  challenging: boolean;
+  /** When this copy was taken (a refresh that read before it does not drop it). */
+  seenAt: number;
+}
+
+interface Origin {
+  inflight: number;
+  /** Claimed (leased to this process), waiting for a slot under the cap. */
+  queue: ClaimedDelivery[];
+  /** The last claim for this origin came back full: more is probably due. */
+  more: boolean;
 }
 
 /**
- * Delivers matching events to subscribers, at least once, from durable state:
- * every subscription has a cursor (last events.seq enqueued) and a queue of pending
- * deliveries in the control store. On start and on each ingest commit it reads
- * events past the cursor from the analytics store and enqueues them (cursor moved in
- * the same transaction), then sends. A kill at any point leaves either the event past
- * the cursor or a pending delivery, and both are picked up again at the next start.
+ * Delivers matching events to subscribers from the durable queue in the control store
+ * (rows enqueued in the ingest commit, enqueue.ts), with any number of replicas: each one
+ * claims due deliveries with a lease (claims.ts), sends them under a per-origin cap, and
+ * writes the results in batches while it still owns them. Status changes and challenges are
+ * compare-and-set writes on the subscription row (subscription-status.ts), so each happens
+ * once whichever replica sees it first; the retry decision is the pure nextStep.
+ * A kill -9 leaves leases that expire: the deliveries are sent again, by anyone (at least once).
  */
 export class WebhookDispatcher {
-  private readonly subs = new Map<string, SubState>();
-  private readonly inflight = new Map<string, number>();
+  private readonly subs = new Map<string, Sub>();
+  private readonly origins = new Map<string, Origin>();
+  /** Ids queued, in flight, or whose result or release is not yet written: never claimed twice here. */
+  private readonly busy = new Set<string>();
   private results: AttemptResult[] = [];
+  private releases: string[] = [];
+  private readonly claims: DeliveryClaims;
+  private readonly states: SubscriptionStates;
+  private readonly leaseMs: number;
   /** Metrics: the outcome of every attempt. */
   onAttempt: ((outcome: AttemptResult['outcome']) => void) | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
-  private tickTimer: NodeJS.Timeout | undefined;
-  private ticks = 0;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeTimerAt = Number.POSITIVE_INFINITY;
+  private running = false;
+  private again = false;
+  private refreshedAt = Number.NEGATIVE_INFINITY;
+  private prunedAt = Date.now();
+  private readonly loggedAt = new Map<string, number>();
   private stopped = false;
   private readonly tasks = new Set<Promise<unknown>>();
-  private readonly log: (msg: string, err?: unknown) => void;
 
   constructor(
     private readonly db: ControlDb,
-    private readonly ch: ClickHouseClient,
     private readonly store: DeliveryStore,
     private readonly sender: WebhookSender,
     private readonly opts: DispatcherOptions,
   ) {
-    this.log = (msg, err) => opts.log.error({ err }, msg);
+    this.claims = new DeliveryClaims(db, opts.replicaId);
+    this.states = new SubscriptionStates(db);
+    this.leaseMs = opts.leaseMs ?? LEASE_MS;
   }
 
   async start(): Promise<void> {
-    const rows = await this.db
-      .selectFrom('subscriptions')
-      .selectAll()
-      .where('deleted_at', 'is', null)
-      .where('status', 'not in', ['DISABLED', 'VERIFICATION_FAILED'])
-      .execute();
-    for (const r of rows) this.add(r);
-    this.tickTimer = setInterval(() => this.tick(), TICK_MS);
-    this.tickTimer.unref();
+    if (!this.opts.deliveries) return;
+    await this.claims.releaseStale();
+    await this.refresh();
+    this.pollTimer = setInterval(() => this.wake(), this.opts.pollMs ?? POLL_MS);
+    this.pollTimer.unref();
+    this.wake();
   }
 
-  /**
-   * Registers a (new) subscription: resumes its queue and scans past its cursor, or, while
-   * it is VERIFICATION_PENDING, resumes its challenges where the control store left them.
-   */
+  /** A subscription created by this process: its first challenge goes out without waiting for a poll. */
   add(r: SubscriptionRow): void {
-    if (this.stopped || r.deleted_at !== null || r.status === 'DISABLED' || r.status === 'VERIFICATION_FAILED') return;
-    const s: SubState = {
-      spec: {
-        id: r.id,
-        teamId: r.team_id,
-        botId: r.bot_id,
-        eventType: r.event_type,
-        eventNames: JSON.parse(r.event_names) as string[],
-        botVersion: r.bot_version,
-      },
-      out: toOut(r),
-      target: r.target,
-      origin: new URL(r.target).origin,
-      key: signingKey(r.secret),
-      cursor: Number(r.cursor_seq),
-      status: r.status as SubscriptionStatus,
-      failingSince: r.failing_since === null ? undefined : Number(r.failing_since),
-      buffer: [],
-      busy: new Set(),
-      scanning: false,
-      rescan: false,
-      loading: false,
-      backlog: true,
-      wake: undefined,
-      wakeAt: Number.POSITIVE_INFINITY,
-      gone: false,
-      verify:
-        r.status === 'VERIFICATION_PENDING'
-          ? {
-              challenge: r.challenge,
-              attempts: r.challenge_attempts,
-              nextAt: Number(r.challenge_next_at),
-              timer: undefined,
-            }
-          : undefined,
-    };
-    this.subs.set(r.id, s);
-    if (s.verify) {
-      this.scheduleChallenge(s, s.verify.nextAt);
-      return;
-    }
-    this.load(s);
-    this.scan(s);
+    if (this.stopped || !this.opts.deliveries) return;
+    this.upsert(r, Date.now());
+    this.wake();
   }
 
+  /** Deleted here: stop at once (other replicas see it at their next refresh). */
   remove(id: string): void {
-    const s = this.subs.get(id);
-    if (!s) return;
-    s.gone = true;
-    s.buffer = [];
-    if (s.wake) clearTimeout(s.wake);
-    if (s.verify?.timer) clearTimeout(s.verify.timer);
     this.subs.delete(id);
   }
 
-  /** Ingest commit listener: only subscriptions the batch can match are scanned. */
-  onCommit(events: readonly StoredEvent[]): void {
-    if (this.stopped || events.length === 0) return;
-    for (const s of this.subs.values()) {
-      const type = EVENT_TYPE_SOURCES[s.spec.eventType];
-      if (events.some((e) => e.botId === s.spec.botId && e.type === type)) this.scan(s);
-    }
+  /** This process's ingest committed: its deliveries are due now. */
+  notify(): void {
+    this.wake();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.tickTimer) clearInterval(this.tickTimer);
-    for (const s of this.subs.values()) {
-      if (s.wake) clearTimeout(s.wake);
-      if (s.verify?.timer) clearTimeout(s.verify.timer);
-    }
-    // In-flight sends are cut: their deliveries stay pending and go out after restart.
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    // In-flight sends are cut: not attempts; their leases are given back below.
     await this.sender.close();
-    await Promise.allSettled([...this.tasks]);
+    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+    for (const o of this.origins.values()) {
+      for (const d of o.queue) this.releases.push(d.id);
+      o.queue = [];
+    }
     await this.flush();
   }
 
@@ -208,133 +173,203 @@ export class WebhookDispatcher {
     void p.catch((e) => this.log('background task failed', e)).finally(() => this.tasks.delete(p));
   }
 
-  private tick(): void {
-    if (this.stopped) return;
-    this.ticks++;
-    for (const s of this.subs.values()) {
-      if (s.verify) continue; // its timer sends the next challenge; nothing to scan yet
-      if (this.ticks % RESCAN_EVERY_TICKS === 0) {
-        // Safety net: rescan past the cursor and recheck the durable queue now and then.
-        this.scan(s);
-        s.backlog = true;
-      }
-      if (s.buffer.length === 0) this.load(s);
-    }
-    if (this.ticks % PRUNE_EVERY_TICKS === 0) this.track(this.store.prune(Date.now() - KEEP_HISTORY_MS));
+  /** Each kind of failure is logged at most once per LOG_EVERY_MS: a store outage retries every poll. */
+  private log(msg: string, err: unknown): void {
+    const now = Date.now();
+    if (now - (this.loggedAt.get(msg) ?? Number.NEGATIVE_INFINITY) < LOG_EVERY_MS) return;
+    this.loggedAt.set(msg, now);
+    this.opts.log.error({ err }, msg);
   }
 
-  private scan(s: SubState): void {
-    // While pending nothing is enqueued: the durable cursor keeps every event since the
-    // creation for the first scan after verification (and after a kill -9 in between).
-    if (this.stopped || s.gone || s.verify) return;
-    if (s.scanning) {
-      s.rescan = true;
+  /** Runs a round now, or right after the one under way. */
+  private wake(): void {
+    if (this.stopped || !this.opts.deliveries) return;
+    if (this.running) {
+      this.again = true;
       return;
     }
-    s.scanning = true;
+    this.running = true;
     this.track(
-      this.scanLoop(s).finally(() => {
-        s.scanning = false;
-      }),
-    );
-  }
-
-  private async scanLoop(s: SubState): Promise<void> {
-    do {
-      s.rescan = false;
-      for (;;) {
-        if (this.stopped || s.gone) return;
-        const items = await readNewEvents(this.ch, s.spec, s.cursor, SCAN_BATCH);
-        const last = items[items.length - 1];
-        if (!last) break;
-        if (this.stopped || s.gone) return;
-        await this.store.enqueue(s.spec.id, items, last.seq, Date.now());
-        s.cursor = last.seq;
-        for (const d of items) {
-          if (s.buffer.length >= BUFFER_CAP) {
-            s.backlog = true;
-            break;
-          }
-          if (s.busy.has(d.id)) continue;
-          s.busy.add(d.id);
-          s.buffer.push({ id: d.id, payload: d.payload, attempts: 0 });
-        }
-        this.pump(s);
-        if (items.length < SCAN_BATCH) break;
-      }
-    } while (s.rescan);
-  }
-
-  /** Loads due deliveries from the durable queue (restart, retries, overflow). */
-  private load(s: SubState): void {
-    if (this.stopped || s.gone || s.verify || s.loading || !s.backlog) return;
-    s.loading = true;
-    const limit = s.busy.size + 500;
-    const nowMs = Date.now();
-    this.track(
-      this.store
-        .due(s.spec.id, nowMs, limit)
-        .then(async (rows) => {
-          let capped = false;
-          for (const r of rows) {
-            if (s.busy.has(r.id)) continue;
-            if (s.buffer.length >= BUFFER_CAP) {
-              capped = true;
-              break;
-            }
-            s.busy.add(r.id);
-            s.buffer.push(r);
-          }
-          s.backlog = capped || rows.length === limit;
-          if (!s.backlog) {
-            // Only future retries need a timer: a due row not loaded now is busy (in flight or
-            // awaiting its result), and its result flush sets the timer for its own retry.
-            const next = await this.store.nextDue(s.spec.id, nowMs);
-            if (next !== undefined) this.wakeAt(s, next);
-          }
-        })
+      this.rounds()
+        .catch((e: unknown) => this.log('webhook delivery round failed (retried every poll)', e))
         .finally(() => {
-          s.loading = false;
-          this.pump(s);
+          this.running = false;
+          if (this.again) {
+            this.again = false;
+            this.wake();
+          }
         }),
     );
   }
 
-  private wakeAt(s: SubState, atMs: number): void {
-    if (s.gone || this.stopped || atMs >= s.wakeAt) return;
-    if (s.wake) clearTimeout(s.wake);
-    s.wakeAt = atMs;
-    s.wake = setTimeout(
+  /** A wake-up at `atMs` (a retry or challenge of this process), besides the poll. */
+  private wakeAt(atMs: number): void {
+    if (this.stopped || atMs >= this.wakeTimerAt) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimerAt = atMs;
+    this.wakeTimer = setTimeout(
       () => {
-        s.wake = undefined;
-        s.wakeAt = Number.POSITIVE_INFINITY;
-        s.backlog = true;
-        this.load(s);
+        this.wakeTimer = undefined;
+        this.wakeTimerAt = Number.POSITIVE_INFINITY;
+        this.wake();
       },
       Math.max(0, atMs - Date.now()),
     );
-    s.wake.unref();
+    this.wakeTimer.unref();
   }
 
-  private pump(s: SubState): void {
-    if (this.stopped || s.gone || s.verify || s.status === 'DISABLED') return;
-    while (s.buffer.length > 0 && (this.inflight.get(s.origin) ?? 0) < this.opts.perTargetConcurrency) {
-      const d = s.buffer.shift() as QueuedDelivery;
-      this.inflight.set(s.origin, (this.inflight.get(s.origin) ?? 0) + 1);
-      this.track(this.attempt(s, d));
+  private async rounds(): Promise<void> {
+    do {
+      this.again = false;
+      const now = Date.now();
+      if (now - this.refreshedAt >= (this.opts.refreshMs ?? REFRESH_MS)) await this.refresh();
+      for (const s of this.subs.values()) {
+        if (s.status === 'VERIFICATION_PENDING' && !s.challenging && s.challengeNextAt <= now) {
+          this.track(this.challenge(s));
+        }
+      }
+      if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+        this.prunedAt = now;
+        this.track(this.store.prune(now - KEEP_HISTORY_MS));
+      }
+      // A claim that came back full means more is due: claim again at once (the loop).
+      if (await this.claimDue(now)) this.again = true;
+    } while (this.again && !this.stopped);
+  }
+
+  /** Reads the subscriptions back from the store: the truth is there, this is a copy. */
+  private async refresh(): Promise<void> {
+    const readAt = Date.now();
+    const rows = await this.states.live();
+    const seen = new Set<string>();
+    for (const r of rows) {
+      seen.add(r.id);
+      this.upsert(r, readAt);
     }
-    if (s.buffer.length === 0 && s.backlog) this.load(s);
+    for (const [id, s] of this.subs) if (!seen.has(id) && s.seenAt < readAt) this.subs.delete(id);
+    // Origins no subscription sends to any more, with nothing held: forgotten (memory stays bounded).
+    const used = new Set([...this.subs.values()].map((s) => s.origin));
+    for (const [key, o] of this.origins) {
+      if (!used.has(key) && o.inflight === 0 && o.queue.length === 0) this.origins.delete(key);
+    }
+    this.refreshedAt = readAt;
   }
 
-  private async attempt(s: SubState, d: QueuedDelivery): Promise<void> {
+  private upsert(r: SubscriptionRow, seenAt: number): void {
+    const old = this.subs.get(r.id);
+    if (old && old.seenAt > seenAt) return; // a newer copy (add) beat this read
+    const s: Sub = {
+      id: r.id,
+      out: toOut(r),
+      target: r.target,
+      origin: old?.target === r.target ? old.origin : new URL(r.target).origin,
+      key: old?.target === r.target ? old.key : signingKey(r.secret),
+      status: r.status as SubscriptionStatus,
+      failingSince: r.failing_since === null ? undefined : Number(r.failing_since),
+      challenge: r.challenge,
+      challengeAttempts: r.challenge_attempts,
+      challengeNextAt: Number(r.challenge_next_at),
+      challenging: old?.challenging ?? false,
+      seenAt,
+    };
+    if (old?.challenging) {
+      // The attempt under way owns these until it ends.
+      s.challengeAttempts = old.challengeAttempts;
+      s.challengeNextAt = old.challengeNextAt;
+    }
+    if (old) Object.assign(old, s);
+    else this.subs.set(r.id, s);
+  }
+
+  private origin(key: string): Origin {
+    let o = this.origins.get(key);
+    if (!o) {
+      o = { inflight: 0, queue: [], more: false };
+      this.origins.set(key, o);
+    }
+    return o;
+  }
+
+  private budget(o: Origin): number {
+    return this.opts.perTargetConcurrency * PREFETCH - o.inflight - o.queue.length;
+  }
+
+  /** Claims due deliveries for every origin with room; true when some claim came back full. */
+  private async claimDue(now: number): Promise<boolean> {
+    const candidates: string[] = [];
+    for (const s of this.subs.values()) {
+      if (SENDING_STATUSES.includes(s.status) && this.budget(this.origin(s.origin)) > 0) candidates.push(s.id);
+    }
+    if (candidates.length === 0) return false;
+    const due: string[] = [];
+    for (let i = 0; i < candidates.length; i += 1000) {
+      due.push(...(await this.claims.withDueWork(candidates.slice(i, i + 1000), now)));
+    }
+    const byOrigin = new Map<string, string[]>();
+    for (const id of due) {
+      const s = this.subs.get(id);
+      if (!s) continue;
+      const list = byOrigin.get(s.origin) ?? [];
+      list.push(id);
+      byOrigin.set(s.origin, list);
+    }
+    let full = false;
+    for (const [key, ids] of byOrigin) {
+      if (this.stopped) break;
+      const o = this.origin(key);
+      const budget = this.budget(o);
+      if (budget <= 0) continue;
+      const got = await this.claims.claim(ids, Date.now(), this.leaseMs, budget);
+      for (const d of got) {
+        // Already ours (in flight, or its result not yet written): that one goes on.
+        if (this.busy.has(d.id)) continue;
+        this.busy.add(d.id);
+        o.queue.push(d);
+      }
+      o.more = got.length === budget;
+      if (o.more) full = true;
+      this.pump(key);
+    }
+    return full;
+  }
+
+  /** Starts sends for an origin up to its cap. */
+  private pump(key: string): void {
+    const o = this.origin(key);
+    if (this.stopped) return;
+    while (o.inflight < this.opts.perTargetConcurrency && o.queue.length > 0) {
+      const d = o.queue.shift() as ClaimedDelivery;
+      const s = this.subs.get(d.subscriptionId);
+      // Not enough lease left to finish the send before another replica may claim it, or no
+      // longer sending (deleted, disabled, not yet seen): give it back rather than send.
+      if (
+        !s ||
+        !SENDING_STATUSES.includes(s.status) ||
+        d.leaseUntil - Date.now() < DELIVERY_TIMEOUT_MS + SEND_MARGIN_MS
+      ) {
+        this.releases.push(d.id);
+        this.scheduleFlush();
+        continue;
+      }
+      o.inflight++;
+      this.track(this.attempt(s, key, o, d));
+    }
+    // Running low with more due: claim the next batch while these are sent.
+    if (o.more && o.queue.length <= this.opts.perTargetConcurrency) this.wake();
+  }
+
+  private async attempt(s: Sub, key: string, o: Origin, d: ClaimedDelivery): Promise<void> {
     const attempt = d.attempts + 1;
     let res: Awaited<ReturnType<WebhookSender['send']>>;
     try {
       res = await this.sender.send(s.target, s.key, d.id, d.payload, 'notification');
     } finally {
-      this.inflight.set(s.origin, (this.inflight.get(s.origin) ?? 1) - 1);
+      o.inflight--;
     }
-    if (this.stopped && !res.ok && res.statusCode === 0) return; // cut by shutdown: not an attempt
+    if (this.stopped && !res.ok && res.statusCode === 0) {
+      this.releases.push(d.id); // cut by shutdown: not an attempt
+      return;
+    }
     const now = Date.now();
     const step = nextStep({
       attempt,
@@ -347,26 +382,20 @@ export class WebhookDispatcher {
     let outcome: AttemptResult['outcome'] = 'delivered';
     let nextAttemptAt = now;
     if (step.kind === 'delivered') {
-      if (s.status === 'FAILING') this.setStatus(s, 'ACTIVE', '');
+      if (s.status === 'FAILING') this.markActive(s);
     } else if (step.kind === 'disable') {
       outcome = 'failed';
-      if (step.reason === 'gone') this.setStatus(s, 'DISABLED', 'receiver answered 410 Gone', 'gone');
-      else
-        this.setStatus(
-          s,
-          'DISABLED',
-          `delivery failed ${attempt} times: ${res.error}`,
-          'notification_failures_exceeded',
-        );
+      if (step.reason === 'gone') this.disable(s, now, 'receiver answered 410 Gone', 'gone');
+      else this.disable(s, now, `delivery failed ${attempt} times: ${res.error}`, 'notification_failures_exceeded');
     } else {
       outcome = 'retry';
       nextAttemptAt = step.at;
-      if (s.status === 'ACTIVE') this.setStatus(s, 'FAILING', res.error);
+      if (s.status === 'ACTIVE') this.markFailing(s, now, res.error);
     }
     this.onAttempt?.(outcome);
     this.results.push({
       deliveryId: d.id,
-      subscriptionId: s.spec.id,
+      subscriptionId: s.id,
       attempt,
       attemptedAt: now - res.durationMs,
       statusCode: res.statusCode,
@@ -376,49 +405,48 @@ export class WebhookDispatcher {
       nextAttemptAt,
     });
     this.scheduleFlush();
-    // A freed slot on this origin may unblock any subscription sending there.
-    for (const other of this.subs.values()) if (other.origin === s.origin) this.pump(other);
+    this.pump(key);
   }
 
-  private setStatus(s: SubState, status: SubscriptionStatus, reason: string, revocation?: RevocationReason): void {
-    if (s.status === status) return;
-    s.status = status;
-    s.out = { ...s.out, status };
-    const now = Date.now();
-    if (status === 'FAILING') s.failingSince ??= now;
-    if (status === 'ACTIVE') s.failingSince = undefined;
-    if (status === 'DISABLED') {
-      s.buffer = [];
-      this.remove(s.spec.id);
-    }
-    const written = this.db
-      .updateTable('subscriptions')
-      .set({
-        status,
-        status_reason: reason,
-        failing_since: s.failingSince ?? null,
-      })
-      .where('id', '=', s.spec.id)
-      .execute();
-    // The revocation notice goes out once the DISABLED status is durable.
-    this.track<unknown>(revocation ? written.then(() => this.revoke(s, revocation)) : written);
+  private markActive(s: Sub): void {
+    s.status = 'ACTIVE';
+    s.failingSince = undefined;
+    s.out = { ...s.out, status: 'ACTIVE' };
+    this.track(this.states.markActive(s.id));
+  }
+
+  private markFailing(s: Sub, now: number, reason: string): void {
+    s.status = 'FAILING';
+    s.failingSince ??= now;
+    s.out = { ...s.out, status: 'FAILING' };
+    this.track(this.states.markFailing(s.id, now, reason));
+  }
+
+  /** DISABLED once, by whichever replica moves the row; that one sends the revocation. */
+  private disable(s: Sub, now: number, reason: string, revocation: RevocationReason): void {
+    s.status = 'DISABLED';
+    this.subs.delete(s.id);
+    this.track(
+      this.states
+        .disable(s.id, reason, now)
+        .then((won) => (won && !this.stopped ? this.revoke(s, revocation) : undefined)),
+    );
   }
 
   /** One `revocation` POST when a subscription becomes DISABLED: never retried, a failure is logged. */
-  private async revoke(s: SubState, reason: RevocationReason): Promise<void> {
-    if (this.stopped) return;
-    const msgId = controlMessageId(s.spec.id, 'revocation');
+  private async revoke(s: Sub, reason: RevocationReason): Promise<void> {
+    const msgId = controlMessageId(s.id, 'revocation');
     const body = JSON.stringify({ subscription: { ...s.out, status: 'DISABLED' }, reason });
     const res = await this.sender.send(s.target, s.key, msgId, body, 'revocation');
     if (!res.ok) {
       this.opts.log.warn(
-        { subscriptionId: s.spec.id, statusCode: res.statusCode, error: res.error },
+        { subscriptionId: s.id, statusCode: res.statusCode, error: res.error },
         'revocation notice not delivered (not retried)',
       );
     }
-    await this.store.recordRevocation({
+    await insertControlAttempt(this.db, {
       messageId: msgId,
-      subscriptionId: s.spec.id,
+      subscriptionId: s.id,
       messageType: 'revocation',
       attempt: 1,
       attemptedAt: Date.now() - res.durationMs,
@@ -428,94 +456,89 @@ export class WebhookDispatcher {
     });
   }
 
-  private scheduleChallenge(s: SubState, atMs: number): void {
-    const v = s.verify;
-    if (!v || s.gone || this.stopped) return;
-    if (v.timer) clearTimeout(v.timer);
-    v.timer = setTimeout(
-      () => {
-        v.timer = undefined;
-        this.track(this.challenge(s));
-      },
-      Math.max(0, atMs - Date.now()),
-    );
-    v.timer.unref();
-  }
-
   /**
-   * One challenge attempt (CONTRACT-LIVE-API §7): POST {challenge, subscription}; a 2xx
-   * whose whole body, trimmed, is the challenge verifies the target. The verdict is
-   * written (with the attempt) before memory moves, so a kill -9 at any point resumes
-   * from the last recorded attempt; a kill between send and write resends that attempt.
+   * One challenge attempt (CONTRACT-LIVE-API §7), by the one replica whose compare-and-set
+   * claimed it: POST {challenge, subscription}; a 2xx whose whole body, trimmed, is the
+   * challenge verifies the target. The verdict is written with the attempt, under the claim,
+   * before this copy moves; a kill -9 between send and write resends that attempt once the
+   * claim has expired.
    */
-  private async challenge(s: SubState): Promise<void> {
-    const v = s.verify;
-    if (!v || s.gone || this.stopped) return;
-    const attempt = v.attempts + 1;
-    const msgId = controlMessageId(s.spec.id, 'challenge');
-    const body = JSON.stringify({ challenge: v.challenge, subscription: { ...s.out, status: 'VERIFICATION_PENDING' } });
-    const res = await this.sender.send(s.target, s.key, msgId, body, 'webhook_callback_verification', true);
-    if (this.stopped && !res.ok && res.statusCode === 0) return; // cut by shutdown: not an attempt
-    if (s.gone) return;
-    const echoed = res.ok && res.answer.trim() === v.challenge;
-    const error = echoed ? '' : res.ok ? 'the answer was not the challenge' : res.error;
-    const schedule = this.opts.retryScheduleSeconds;
-    const maxAttempts = 1 + Math.min(MAX_CHALLENGES - 1, schedule.length);
-    const now = Date.now();
-    let next: ChallengeState;
-    if (echoed) {
-      next = { status: 'ACTIVE', statusReason: '', attempts: attempt, nextAt: now };
-    } else if (attempt >= maxAttempts || res.statusCode === 410) {
-      next = {
-        status: 'VERIFICATION_FAILED',
-        statusReason: `target not verified after ${attempt} challenge(s): ${error}`,
-        attempts: attempt,
-        nextAt: now,
-      };
-    } else {
-      next = {
-        status: 'VERIFICATION_PENDING',
-        statusReason: `challenge ${attempt} of ${maxAttempts} failed: ${error}`,
-        attempts: attempt,
-        nextAt: now + (schedule[attempt - 1] ?? 0) * 1000,
-      };
-    }
-    let moved: boolean;
+  private async challenge(s: Sub): Promise<void> {
+    s.challenging = true;
     try {
-      moved = await this.store.recordChallenge(
-        {
-          messageId: msgId,
-          subscriptionId: s.spec.id,
-          messageType: 'webhook_callback_verification',
-          attempt,
-          attemptedAt: now - res.durationMs,
-          statusCode: res.statusCode,
-          error,
-          durationMs: res.durationMs,
-        },
-        next,
-      );
-    } catch (e) {
-      this.log('could not record a challenge attempt; trying again', e);
-      this.scheduleChallenge(s, Date.now() + CHALLENGE_WRITE_RETRY_MS);
-      return;
-    }
-    // Deleted (or decided elsewhere) meanwhile: this process stops handling it.
-    if (!moved) return this.remove(s.spec.id);
-    if (next.status === 'VERIFICATION_PENDING') {
-      v.attempts = attempt;
-      v.nextAt = next.nextAt;
-      this.scheduleChallenge(s, next.nextAt);
-    } else if (next.status === 'VERIFICATION_FAILED') {
-      this.remove(s.spec.id);
-    } else {
-      // Verified: deliver everything past the cursor, events accepted while pending included.
-      s.verify = undefined;
-      s.status = 'ACTIVE';
-      s.out = { ...s.out, status: 'ACTIVE' };
-      s.backlog = true;
-      this.load(s);
-      this.scan(s);
+      const leaseAt = Date.now() + CHALLENGE_LEASE_MS;
+      const won = await this.states.claimChallenge(s.id, s.challengeNextAt, s.challengeAttempts, leaseAt);
+      if (!won) {
+        // Another replica has it, or the row moved: wait for the refresh to say what it is now.
+        s.challengeNextAt = Number.POSITIVE_INFINITY;
+        return;
+      }
+      s.challengeNextAt = leaseAt;
+      const attempt = s.challengeAttempts + 1;
+      const msgId = controlMessageId(s.id, 'challenge');
+      const body = JSON.stringify({
+        challenge: s.challenge,
+        subscription: { ...s.out, status: 'VERIFICATION_PENDING' },
+      });
+      const res = await this.sender.send(s.target, s.key, msgId, body, 'webhook_callback_verification', true);
+      if (this.stopped && !res.ok && res.statusCode === 0) return; // cut by shutdown: not an attempt
+      const echoed = res.ok && res.answer.trim() === s.challenge;
+      const error = echoed ? '' : res.ok ? 'the answer was not the challenge' : res.error;
+      const schedule = this.opts.retryScheduleSeconds;
+      const maxAttempts = 1 + Math.min(MAX_CHALLENGES - 1, schedule.length);
+      const now = Date.now();
+      let next: ChallengeState;
+      if (echoed) {
+        next = { status: 'ACTIVE', statusReason: '', attempts: attempt, nextAt: now };
+      } else if (attempt >= maxAttempts || res.statusCode === 410) {
+        next = {
+          status: 'VERIFICATION_FAILED',
+          statusReason: `target not verified after ${attempt} challenge(s): ${error}`,
+          attempts: attempt,
+          nextAt: now,
+        };
+      } else {
+        next = {
+          status: 'VERIFICATION_PENDING',
+          statusReason: `challenge ${attempt} of ${maxAttempts} failed: ${error}`,
+          attempts: attempt,
+          nextAt: now + (schedule[attempt - 1] ?? 0) * 1000,
+        };
+      }
+      let moved: boolean;
+      try {
+        moved = await this.states.recordChallenge(
+          {
+            messageId: msgId,
+            subscriptionId: s.id,
+            messageType: 'webhook_callback_verification',
+            attempt,
+            attemptedAt: now - res.durationMs,
+            statusCode: res.statusCode,
+            error,
+            durationMs: res.durationMs,
+          },
+          next,
+          leaseAt,
+        );
+      } catch (e) {
+        // Not recorded: the claim expires at leaseAt and the attempt is made again then.
+        this.log('could not record a challenge attempt; it is sent again when its claim expires', e);
+        this.wakeAt(leaseAt);
+        return;
+      }
+      // Deleted (or decided elsewhere) meanwhile: the refresh says what it is now.
+      if (!moved) return;
+      s.challengeAttempts = attempt;
+      s.challengeNextAt = next.nextAt;
+      s.status = next.status as SubscriptionStatus;
+      s.out = { ...s.out, status: next.status };
+      if (next.status === 'VERIFICATION_PENDING') this.wakeAt(next.nextAt);
+      else if (next.status === 'VERIFICATION_FAILED') this.subs.delete(s.id);
+      // Verified: its pending deliveries (events accepted while pending included) are claimable now.
+      else this.wake();
+    } finally {
+      s.challenging = false;
     }
   }
 
@@ -527,33 +550,40 @@ export class WebhookDispatcher {
     }, 10);
   }
 
-  /** Writes attempt results in batches: one transaction for many deliveries. */
+  /** Writes attempt results and given-back leases in batches: one transaction for many deliveries. */
   private async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
     const batch = this.results;
-    if (batch.length === 0) return;
+    const released = this.releases;
+    if (batch.length === 0 && released.length === 0) return;
     this.results = [];
-    this.flushing = this.store.record(batch).then(
-      () => {
+    this.releases = [];
+    this.flushing = (async () => {
+      try {
+        await this.store.record(batch, this.opts.replicaId);
         for (const r of batch) {
-          const s = this.subs.get(r.subscriptionId);
-          if (!s) continue;
-          s.busy.delete(r.deliveryId);
-          if (r.outcome === 'retry') this.wakeAt(s, r.nextAttemptAt);
+          this.busy.delete(r.deliveryId);
+          if (r.outcome === 'retry') this.wakeAt(r.nextAttemptAt);
         }
-      },
-      (e: unknown) => {
+      } catch (e) {
         // Not recorded: keep them for the next flush rather than resend at once.
         this.log('could not record webhook attempts', e);
         this.results.unshift(...batch);
         this.scheduleFlush();
-      },
-    );
+      }
+      try {
+        await this.claims.release(released);
+      } catch (e) {
+        // The leases expire by themselves; only the wait is longer.
+        this.log('could not give back webhook delivery leases', e);
+      }
+      for (const id of released) this.busy.delete(id);
+    })();
     try {
       await this.flushing;
     } finally {
       this.flushing = undefined;
     }
-    if (this.results.length > 0 && !this.flushTimer) this.scheduleFlush();
+    if ((this.results.length > 0 || this.releases.length > 0) && !this.flushTimer) this.scheduleFlush();
   }
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import { CANONICAL_TYPE, EVENT_TYPE_SOURCES } from './subscriptions.ts';
 
-/** A subscription as the dispatcher needs it to read matching events. */
+/** A subscription as matching and payloads need it. */
 export interface SourceSpec {
   id: string;
   teamId: string;
@@ -19,7 +19,8 @@ export interface NewDelivery {
   payload: string;
 }
 
-interface Row {
+/** An event's fields as the `events` table holds them (and as the webhook body shows them). */
+export interface EventFields {
   seq: number;
   id: string;
   type: string;
@@ -41,11 +42,11 @@ interface Row {
   attributes: string;
 }
 
-/** Deterministic message id: a replayed scan produces the same webhook-id for the same event. */
+/** Deterministic message id: a re-enqueued event gets the same webhook-id for the same subscription. */
 export const messageId = (subscriptionId: string, seq: number): string =>
   `msg_${crypto.createHash('sha256').update(`${subscriptionId}:${seq}`).digest('hex').slice(0, 26)}`;
 
-function dataOf(r: Row, botId: string): Record<string, unknown> {
+function dataOf(r: EventFields, botId: string): Record<string, unknown> {
   const common = {
     id: r.id,
     bot_id: botId,
@@ -71,8 +72,28 @@ function dataOf(r: Row, botId: string): Record<string, unknown> {
 }
 
 /**
- * Matching events with seq > `afterSeq`, in seq order, as ready-to-send deliveries.
- * The body is fixed at enqueue so every retry sends the same bytes under the same id.
+ * The webhook body of one event for one subscription (CONTRACT §5), fixed at enqueue so every
+ * retry sends the same bytes under the same id.
+ */
+export function deliveryOf(spec: Pick<SourceSpec, 'id' | 'botId'>, r: EventFields): NewDelivery {
+  const seq = Number(r.seq);
+  const id = messageId(spec.id, seq);
+  const payload = JSON.stringify({
+    id,
+    type: CANONICAL_TYPE[r.type],
+    version: 'v1',
+    subscription_id: spec.id,
+    bot_id: spec.botId,
+    timestamp: new Date(Number(r.ts_ms)).toISOString(),
+    data: dataOf(r, spec.botId),
+  });
+  return { id, seq, payload };
+}
+
+/**
+ * Matching events with seq > `afterSeq` as the analytics store holds them, as deliveries.
+ * Deliveries are enqueued from the ingest commit now (enqueue.ts); this reader stays as the
+ * reference the enqueued bodies are checked against (test/webhooks/payload.test.ts).
  */
 export async function readNewEvents(
   ch: ClickHouseClient,
@@ -103,19 +124,6 @@ export async function readNewEvents(
     },
     format: 'JSONEachRow',
   });
-  const rows = await rs.json<Row>();
-  return rows.map((r) => {
-    const seq = Number(r.seq);
-    const id = messageId(spec.id, seq);
-    const payload = JSON.stringify({
-      id,
-      type: CANONICAL_TYPE[type],
-      version: 'v1',
-      subscription_id: spec.id,
-      bot_id: spec.botId,
-      timestamp: new Date(Number(r.ts_ms)).toISOString(),
-      data: dataOf(r, spec.botId),
-    });
-    return { id, seq, payload };
-  });
+  const rows = await rs.json<EventFields>();
+  return rows.map((r) => deliveryOf(spec, r));
 }

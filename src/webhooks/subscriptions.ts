@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
 import type { ControlDb } from '../store/control/db.ts';
 import type { SubscriptionsTable } from '../store/control/schema.ts';
 
@@ -78,18 +77,11 @@ export interface CreateInput {
 /** The challenge a target must echo: random, so only a receiver that read it can answer. */
 export const newChallenge = (): string => crypto.randomBytes(24).toString('base64url');
 
-/** Highest stored seq: a new subscription delivers events accepted after its creation. */
-export async function currentMaxSeq(ch: ClickHouseClient): Promise<number> {
-  const rs = await ch.query({ query: 'SELECT max(seq) AS s FROM events', format: 'JSONEachRow' });
-  const [row] = await rs.json<{ s: number }>();
-  return Number(row?.s ?? 0);
-}
-
-export async function insertSubscription(
-  db: ControlDb,
-  ch: ClickHouseClient,
-  input: CreateInput,
-): Promise<SubscriptionRow> {
+/**
+ * Stores a new subscription. Deliveries are enqueued by the ingest commit for the subscriptions
+ * it finds, so events committed after this insert are delivered (while pending: once verified).
+ */
+export async function insertSubscription(db: ControlDb, input: CreateInput): Promise<SubscriptionRow> {
   const v = input.subscription;
   const row: SubscriptionRow = {
     id: `sub_${crypto.randomBytes(12).toString('hex')}`,
@@ -100,12 +92,13 @@ export async function insertSubscription(
     event_type: v.eventType,
     event_names: JSON.stringify(v.eventNames),
     version: 'v1',
-    // With the handshake, nothing is sent but challenges until the target echoes one; the
-    // cursor is still set now, so events accepted while pending are delivered once verified.
+    // With the handshake, nothing is sent but challenges until the target echoes one; events
+    // accepted while pending are enqueued all the same and delivered once verified.
     status: input.verifyTargets ? 'VERIFICATION_PENDING' : 'ACTIVE',
     created_at: new Date().toISOString(),
     deleted_at: null,
-    cursor_seq: await currentMaxSeq(ch),
+    // The analytics-store cursor of earlier versions; unused since deliveries are enqueued at ingest.
+    cursor_seq: 0,
     failing_since: null,
     status_reason: '',
     bot_version: v.botVersion,

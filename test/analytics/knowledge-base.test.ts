@@ -246,32 +246,3 @@ describe('bad input', () => {
     }
   });
 });
-
-describe('migration 060 (events.tags)', () => {
-  test('a store from before it gets the column, its rows read as no tags; applying it again is harmless', async () => {
-    const { migrateAnalytics } = await import('../../src/store/clickhouse/migrate.ts');
-    const ch = srv.services.ch;
-    assert.equal((await ingest(srv.url, token, [kb('kb-old', '2026-11-02T10:00:00Z', true)])).status, 200);
-    // Back to the store as it was before 060: no column, migration not recorded.
-    await ch.command({ query: 'ALTER TABLE events DROP COLUMN tags', clickhouse_settings: { mutations_sync: '2' } });
-    await ch.command({ query: "DELETE FROM schema_migrations WHERE name = '060_kb_tags.sql'" });
-    assert.deepEqual(await migrateAnalytics(ch), ['060_kb_tags.sql']);
-    // Statement applied but not recorded (a crash in between): IF NOT EXISTS makes it harmless.
-    await ch.command({ query: "DELETE FROM schema_migrations WHERE name = '060_kb_tags.sql'" });
-    assert.deepEqual(await migrateAnalytics(ch), ['060_kb_tags.sql']);
-    assert.deepEqual(await migrateAnalytics(ch), []);
-    const usage = await get(`/v1/bots/kb-old/knowledge_base?${RANGE}`);
-    assert.deepEqual(
-      (usage.body as { data: { series: { sum: number }[] } }).data.series.map((s) => s.sum),
-      [1, 0],
-    );
-    const tags = await get(`/v1/bots/kb-old/knowledge_base/tags?${RANGE}`);
-    assert.deepEqual(tags.body, { data: [] });
-    assert.equal(
-      (await ingest(srv.url, token, [kb('kb-old', '2026-11-02T11:00:00Z', true, { tags: ['new'] })])).status,
-      200,
-    );
-    const after = await get(`/v1/bots/kb-old/knowledge_base/tags?${RANGE}`);
-    assert.deepEqual(after.body, { data: [{ tag: 'new', count: 1, rank: 1 }] });
-  });
-});

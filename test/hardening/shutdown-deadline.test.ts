@@ -76,7 +76,7 @@ test('a control store blocked by a lock: exit within the deadline, non-zero, say
   await rcv.waitFor(1);
 
   // A real hang: the test holds ACCESS EXCLUSIVE locks on two control-store tables, so
-  // the dispatcher's queue writes and a new bot's claim wait for as long as it likes.
+  // the dispatcher's attempt writes and a new bot's claim wait for as long as it likes.
   const locker = new pg.Client({ connectionString: schema.url });
   await locker.connect();
   cleanups.push(async () => {
@@ -84,8 +84,8 @@ test('a control store blocked by a lock: exit within the deadline, non-zero, say
     await locker.end();
   });
   await locker.query('BEGIN');
-  await locker.query('LOCK TABLE webhook_deliveries, bots IN ACCESS EXCLUSIVE MODE');
-  // Stored (ClickHouse), so the dispatcher scans and tries to enqueue a delivery: blocked.
+  await locker.query('LOCK TABLE webhook_attempts, bots IN ACCESS EXCLUSIVE MODE');
+  // Stored with its delivery (enqueued in the ingest transaction); the attempt's record is blocked.
   assert.equal((await ingest(srv.url, token, tracking('bot-sd', 3, 'b'))).status, 200);
   // A first ingest for a new bot waits on the bots table: a request in flight forever.
   const stuck = ingest(srv.url, token, tracking('bot-new', 1, 'n')).catch(() => undefined);

@@ -81,6 +81,26 @@ const rows: [label: string, input: Partial<NextStepInput>, want: NextStep][] = [
     { kind: 'disable', reason: 'notification_failures_exceeded' },
   ],
   [
+    '410 after 5 days of failures is still "gone"',
+    { attempt: 4, failingSince: NOW - FAILING_LIMIT_MS, result: { ok: false, statusCode: 410 } },
+    { kind: 'disable', reason: 'gone' },
+  ],
+  [
+    'the 5-day rule applies on the first attempt of a new event too',
+    { attempt: 1, failingSince: NOW - FAILING_LIMIT_MS - 1 },
+    { kind: 'disable', reason: 'notification_failures_exceeded' },
+  ],
+  [
+    'Retry-After exactly at the cap is honoured',
+    { result: { ok: false, statusCode: 503, retryAfterSec: 86_400 } },
+    { kind: 'retry', at: NOW + 86_400_000 },
+  ],
+  [
+    'a non-numeric Retry-After (NaN) is ignored',
+    { result: { ok: false, statusCode: 503, retryAfterSec: Number.NaN } },
+    { kind: 'retry', at: NOW + 5_000 },
+  ],
+  [
     'a negative Retry-After is ignored',
     { result: { ok: false, statusCode: 503, retryAfterSec: -5 } },
     { kind: 'retry', at: NOW + 5_000 },

@@ -56,7 +56,7 @@ export const subscriptionHandlers: Record<string, Handler> = {
       throw badParam('event_names', `each name must be at most ${MAX_EVENT_NAME} characters`);
     }
     const subscription = await parseCreateSubscription(body, services.config.webhookAllowPrivateTargets);
-    const row = await insertSubscription(services.db, services.ch, {
+    const row = await insertSubscription(services.db, {
       teamId: principal.teamId,
       botId: params.bot_id as string,
       subscription,

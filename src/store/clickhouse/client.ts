@@ -27,6 +27,11 @@ export function createAnalyticsClient(opts: AnalyticsStoreOptions): ClickHouseCl
     date_time_output_format: 'iso',
     // Counts come back as JSON numbers on both chDB and a server.
     output_format_json_quote_64bit_integers: 0,
+    // chdb/connection (and clickhouse:local) apply a query's settings as session-wide `SET`s,
+    // so an insert's dedupe token would stay in force for the next insert without one, which
+    // the engine would then drop as a retry. Every query resets it; an insert that carries a
+    // token (insertSettings + the batch id) overrides this default.
+    insert_deduplication_token: '',
   };
   if (opts.url) {
     return createClient({

@@ -1,48 +1,140 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from './client.ts';
+import { LEGACY_MIGRATIONS, legacyUpgradeStatements } from './legacy-schema.ts';
+import { migrationsTableStatement, schemaStatements } from './schema.ts';
 
-const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+/**
+ * The name the squashed schema (schema.ts) is recorded under in schema_migrations. A later
+ * change to the schema is a new name after it, with its own statements.
+ */
+export const SCHEMA_MIGRATION = '100_live_schema';
 
-/** Splits a migration file into statements; statements end with `;` at end of line. */
-export function splitStatements(sql: string): string[] {
-  const withoutComments = sql
-    .split('\n')
-    .filter((line) => !line.trim().startsWith('--'))
-    .join('\n');
-  return withoutComments
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+export interface MigrateAnalyticsOptions {
+  /** `CLICKHOUSE_CLUSTER`: create the replicated + distributed variant with ON CLUSTER DDL. */
+  cluster?: string | undefined;
+  /**
+   * Runs `fn` while no other process migrates the same store (withAnalyticsMigrationLock in
+   * src/store/control/migration-lock.ts): replicas that start together migrate once (I5).
+   * Default: no lock, right only where one process can open the store (embedded chDB, tests).
+   */
+  lock?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+const unlocked = <T>(fn: () => Promise<T>): Promise<T> => fn();
+
+/** A store this version must not touch; the message says what was found and what to do. */
+export class AnalyticsSchemaError extends Error {
+  override name = 'AnalyticsSchemaError';
+}
+
+export type MigrationPlan = 'up-to-date' | 'create' | 'upgrade-v1';
+
+/**
+ * What to do with a store whose schema_migrations holds `recorded` (pure, so every case is
+ * table-tested). Throws AnalyticsSchemaError for a store this version cannot bring to its
+ * schema: recorded by a newer version, or left half-way by an older one.
+ */
+export function planAnalyticsMigration(recorded: readonly string[], cluster: string | undefined): MigrationPlan {
+  const known = new Set<string>([SCHEMA_MIGRATION, ...LEGACY_MIGRATIONS]);
+  const unknown = [...new Set(recorded.filter((n) => !known.has(n)))].sort();
+  if (unknown.length > 0) {
+    throw new AnalyticsSchemaError(
+      `the analytics store was migrated by a newer version of chatlayer-analytics: schema_migrations records ` +
+        `${unknown.join(', ')}, which this version does not know. Run that version (or a newer one) on this store; ` +
+        `this version cannot use it.`,
+    );
+  }
+  const names = new Set(recorded);
+  if (names.has(SCHEMA_MIGRATION)) return 'up-to-date';
+  const legacy = LEGACY_MIGRATIONS.filter((n) => names.has(n));
+  if (legacy.length === 0) return 'create';
+  if (legacy.length < LEGACY_MIGRATIONS.length) {
+    const missing = LEGACY_MIGRATIONS.filter((n) => !names.has(n));
+    throw new AnalyticsSchemaError(
+      `the analytics store was left half-migrated by an older version: schema_migrations records ` +
+        `${legacy.join(', ')} but not ${missing.join(', ')}. Start the previous release once on this store so it ` +
+        `completes its own migrations (it records all of ${LEGACY_MIGRATIONS.join(', ')}), then start this version, ` +
+        `which upgrades such a store.`,
+    );
+  }
+  if (cluster !== undefined) {
+    throw new AnalyticsSchemaError(
+      `CLICKHOUSE_CLUSTER=${cluster} is set, but the analytics store holds the single-node schema of an older ` +
+        `version (schema_migrations records ${legacy.join(', ')}). The cluster schema is created on empty nodes: ` +
+        `unset CLICKHOUSE_CLUSTER to keep using this store, or start on an empty cluster and copy the data over ` +
+        `(docs/scale-out.md, "Moving a single-node store to a cluster").`,
+    );
+  }
+  return 'upgrade-v1';
+}
+
+async function recordedMigrations(client: ClickHouseClient): Promise<string[]> {
+  const rows = await (
+    await client.query({ query: 'SELECT name FROM schema_migrations ORDER BY name', format: 'JSONEachRow' })
+  ).json<{ name: string }>();
+  return rows.map((r) => r.name);
 }
 
 /**
- * Applies the versioned .sql files in name order, each once. Applied names are
- * recorded in schema_migrations so a restart skips them.
+ * A store created as one variant and opened as the other would answer (a Distributed `events`
+ * read without the cluster settings, or local tables mistaken for a cluster's): refuse it.
  */
-export async function migrateAnalytics(client: ClickHouseClient): Promise<string[]> {
-  await client.command({
-    query:
-      'CREATE TABLE IF NOT EXISTS schema_migrations (name String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY name',
-  });
-  const rows = await (await client.query({ query: 'SELECT name FROM schema_migrations', format: 'JSONEachRow' })).json<{
-    name: string;
-  }>();
-  const applied = new Set(rows.map((r) => r.name));
-  const files = fs
-    .readdirSync(migrationsDir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort();
-  const done: string[] = [];
-  for (const file of files) {
-    if (applied.has(file)) continue;
-    const sql = fs.readFileSync(path.join(migrationsDir, file), 'utf8');
-    for (const statement of splitStatements(sql)) {
-      await client.command({ query: statement });
-    }
-    await client.insert({ table: 'schema_migrations', values: [{ name: file }], format: 'JSONEachRow' });
-    done.push(file);
+async function checkVariant(client: ClickHouseClient, cluster: string | undefined): Promise<void> {
+  const [row] = await (
+    await client.query({
+      query: "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = 'events'",
+      format: 'JSONEachRow',
+    })
+  ).json<{ engine: string }>();
+  if (row === undefined) {
+    throw new AnalyticsSchemaError(
+      `schema_migrations records ${SCHEMA_MIGRATION} but there is no events table: the store was altered by hand. ` +
+        `Delete the ${SCHEMA_MIGRATION} row so the next start creates the schema again.`,
+    );
   }
-  return done;
+  const distributed = row.engine === 'Distributed';
+  if (distributed && cluster === undefined) {
+    throw new AnalyticsSchemaError(
+      'the analytics store holds the cluster schema (events is a Distributed table) but CLICKHOUSE_CLUSTER is ' +
+        'not set: set it to the cluster the schema was created on.',
+    );
+  }
+  if (!distributed && cluster !== undefined) {
+    throw new AnalyticsSchemaError(
+      `CLICKHOUSE_CLUSTER=${cluster} is set but the analytics store holds the single-node schema (events is a ` +
+        `${row.engine} table): unset CLICKHOUSE_CLUSTER, or point CLICKHOUSE_URL at the cluster.`,
+    );
+  }
+}
+
+/**
+ * Brings the analytics store to schema.ts and returns the migration names it recorded (empty
+ * when already there). Everything runs under `opts.lock`, schema_migrations read inside it, so
+ * of replicas starting together one migrates and the others find it done. Each step is
+ * idempotent and the record is written last: a crash at any point leaves a state the next
+ * start completes.
+ */
+export async function migrateAnalytics(
+  client: ClickHouseClient,
+  opts: MigrateAnalyticsOptions = {},
+): Promise<string[]> {
+  const { cluster, lock = unlocked } = opts;
+  return lock(async () => {
+    await client.command({ query: migrationsTableStatement(cluster) });
+    // On a cluster the record may have been written through another node: wait until this
+    // replica has it, so a migration finished elsewhere is not applied (and recorded) twice.
+    if (cluster !== undefined) await client.command({ query: 'SYSTEM SYNC REPLICA schema_migrations' });
+    const plan = planAnalyticsMigration(await recordedMigrations(client), cluster);
+    if (plan === 'up-to-date') {
+      await checkVariant(client, cluster);
+      return [];
+    }
+    const statements = plan === 'create' ? schemaStatements(cluster) : legacyUpgradeStatements();
+    for (const query of statements) await client.command({ query });
+    await client.insert({
+      table: 'schema_migrations',
+      values: [{ name: SCHEMA_MIGRATION }],
+      format: 'JSONEachRow',
+    });
+    return [SCHEMA_MIGRATION];
+  });
 }
