@@ -122,11 +122,12 @@ export async function startReplicas(opts: ReplicaOptions): Promise<ReplicaSet> {
   let clickhouse: ClickHouseLocalProcess | undefined;
   const procs: (Proc | undefined)[] = [];
   const history: string[] = [];
+  const dirs: string[] = [];
   try {
     clickhouse = await spawnClickHouseLocal();
     const chUrl = clickhouse.url;
     const ports = await uniquePorts(opts.replicas);
-    const dirs = ports.map(() => tempDir('cla-replica-'));
+    for (const _ of ports) dirs.push(tempDir('cla-replica-'));
     const ids = ports.map((_, i) => `replica-${i}`);
     const envOf = (i: number): Record<string, string> => ({
       ...opts.env,
@@ -207,15 +208,20 @@ export async function startReplicas(opts: ReplicaOptions): Promise<ReplicaSet> {
         await db.destroy();
         await clickhouse?.kill9();
         await schema.drop();
-        for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-        fs.rmSync(clickhouse?.dataPath ?? '', { recursive: true, force: true });
+        for (const d of [...dirs, clickhouse?.dataPath ?? '']) if (d) fs.rmSync(d, { recursive: true, force: true });
       },
     };
     return set;
   } catch (e) {
-    for (const p of procs) p?.child.kill('SIGKILL');
+    await Promise.all(
+      procs.map(async (p) => {
+        p?.child.kill('SIGKILL');
+        await p?.exited;
+      }),
+    );
     await clickhouse?.kill9();
     await schema.drop();
+    for (const d of [...dirs, clickhouse?.dataPath ?? '']) if (d) fs.rmSync(d, { recursive: true, force: true });
     throw e;
   }
 }

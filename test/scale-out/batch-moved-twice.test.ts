@@ -87,7 +87,9 @@ test('a batch inserted twice under its token is stored once (embedded chDB)', as
 test('a batch inserted twice under its token is stored once (CLICKHOUSE_URL, clickhouse:local)', async () => {
   local = await spawnClickHouseLocal();
   dirs.push(local.dataPath);
-  const ch = createAnalyticsClient({ url: local.url, dataDir: tempDir('cla-twice-url-'), queryTimeoutSeconds: 60 });
+  const unused = tempDir('cla-twice-url-');
+  dirs.push(unused);
+  const ch = createAnalyticsClient({ url: local.url, dataDir: unused, queryTimeoutSeconds: 60 });
   try {
     await check(ch, 'url');
   } finally {
