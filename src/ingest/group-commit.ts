@@ -10,7 +10,7 @@ import type { ControlDatabase } from '../store/control/schema.ts';
 import type { StoredEvent, ValidEvent } from './event.ts';
 import { acceptIds, type IdKey, idKey } from './id-window.ts';
 import { deleteOutbox, insertBatch, type OutboxMover, writeOutbox } from './outbox.ts';
-import { toRow } from './rows.ts';
+import { joinRow, type RowParts, rowParts, toRow } from './rows.ts';
 import { allocateSeqBlock } from './seq-blocks.ts';
 import { SessionState } from './session-state.ts';
 import { type Sessionizer, sessionKeys } from './sessionize.ts';
@@ -96,6 +96,14 @@ export class GroupCommitWriter {
   /** Events taken by the flush in progress (reported when a shutdown gives up on them). */
   private flushingEvents = 0;
   private flushing: Promise<void> | undefined;
+  /**
+   * The last committed flush's insert and answers. The next flush commits while it runs
+   * (the transaction works the control store and this thread, the insert the analytics
+   * engine's threads), but waits for it before committing another: one insert in flight.
+   */
+  private inserting: Promise<void> = Promise.resolve();
+  /** Events of committed flushes whose insert has not finished. */
+  private insertingEvents = 0;
   private readonly listeners: CommitListener[] = [];
   private readonly txListeners: TransactionListener[] = [];
   private readonly flushListeners: FlushListener[] = [];
@@ -159,7 +167,7 @@ export class GroupCommitWriter {
 
   /** Events accepted into the queue but not yet written (queued or in the current flush). */
   get pendingEvents(): number {
-    return this.queuedEvents + this.flushingEvents;
+    return this.queuedEvents + this.flushingEvents + this.insertingEvents;
   }
 
   /** Resolves once everything queued so far is written (graceful shutdown). */
@@ -168,6 +176,7 @@ export class GroupCommitWriter {
       this.kick();
       await this.flushing;
     }
+    await this.inserting;
   }
 
   private kick(): void {
@@ -201,15 +210,40 @@ export class GroupCommitWriter {
     const report = (ok: boolean): void => {
       for (const l of this.flushListeners) l({ events, durationMs: performance.now() - t0, ok });
     };
+    const previous = this.inserting;
+    // A TrackEvent event reads the analytics store for the conversations before it: the
+    // previous flush's rows must be there first.
+    if (batch.some((p) => p.events.some((e) => e.via === 'track'))) await previous;
+    const nowMs = Date.now();
+    const parts = new Map<ValidEvent, RowParts>();
+    for (const p of batch) for (const ev of p.events) if (ev.via !== 'track') parts.set(ev, rowParts(ev, nowMs));
     let committed: Committed;
     try {
-      committed = await this.commit(batch, Date.now());
+      committed = await this.commit(batch, nowMs, parts);
     } catch (e) {
       for (const p of batch) p.reject(e);
       report(false);
       return;
     }
-    const { batchId, payload, stored, results } = committed;
+    this.flushingEvents = 0;
+    this.insertingEvents += committed.stored.length;
+    // The chain never rejects: a failure here (a listener of `report`) still answers.
+    this.inserting = previous
+      .then(() => this.insertAndAnswer(batch, committed, report))
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'answering a committed flush failed');
+        for (const p of batch) p.reject(err);
+      });
+    // One insert in flight: the next commit may run alongside this flush's insert, not more.
+    await previous;
+  }
+
+  /** Inserts a committed flush into the analytics store, then answers its requests. */
+  private async insertAndAnswer(
+    batch: Pending[],
+    { batchId, payload, stored, results }: Committed,
+    report: (ok: boolean) => void,
+  ): Promise<void> {
     if (stored.length > 0) {
       try {
         await insertBatch(this.client, batchId, payload, this.opts.insertSettings);
@@ -226,6 +260,7 @@ export class GroupCommitWriter {
         );
       }
     }
+    this.insertingEvents -= stored.length;
     report(true);
     batch.forEach((p, i) => {
       p.resolve(results[i] as IngestResult);
@@ -243,17 +278,32 @@ export class GroupCommitWriter {
   }
 
   /** The flush's transaction, run again on a deadlock (another replica locked keys first). */
-  private async commit(batch: Pending[], nowMs: number): Promise<Committed> {
+  private async commit(batch: Pending[], nowMs: number, parts: ReadonlyMap<ValidEvent, RowParts>): Promise<Committed> {
+    // The transaction fills in conversation ids (and a TrackEvent event's channel and
+    // language): a transaction run again starts from the events as received.
+    const received = batch.map((p) => p.events.map((e) => e.conversationId));
+    const tracks = batch.flatMap((p) => p.events.filter((e) => e.via === 'track').map((e) => [e, { ...e }] as const));
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction().execute((trx) => this.commitIn(trx, batch, nowMs));
+        return await this.db.transaction().execute((trx) => this.commitIn(trx, batch, nowMs, parts));
       } catch (e) {
         if (attempt >= MAX_TRANSACTION_ATTEMPTS || !isRetryableTransactionError(e)) throw e;
+        batch.forEach((p, i) => {
+          p.events.forEach((ev, j) => {
+            ev.conversationId = received[i]?.[j] ?? '';
+          });
+        });
+        for (const [ev, as] of tracks) Object.assign(ev, as);
       }
     }
   }
 
-  private async commitIn(trx: Transaction<ControlDatabase>, batch: Pending[], nowMs: number): Promise<Committed> {
+  private async commitIn(
+    trx: Transaction<ControlDatabase>,
+    batch: Pending[],
+    nowMs: number,
+    parts: ReadonlyMap<ValidEvent, RowParts>,
+  ): Promise<Committed> {
     // Each supplied id once (a repeat inside the flush is a duplicate of its first).
     const ids: IdKey[] = [];
     const listed = new Set<string>();
@@ -269,6 +319,7 @@ export class GroupCommitWriter {
     const fresh = await acceptIds(trx, ids, nowMs);
     const taken = new Set<string>();
     const events: ValidEvent[] = [];
+    const partsOf: (RowParts | undefined)[] = [];
     const results: IngestResult[] = [];
     for (const p of batch) {
       let duplicates = 0;
@@ -281,8 +332,8 @@ export class GroupCommitWriter {
           }
           taken.add(k);
         }
-        // A copy: a transaction run again must start from the events as received.
-        events.push({ ...ev });
+        events.push(ev);
+        partsOf.push(parts.get(ev));
       }
       results.push({ accepted: p.events.length - duplicates, duplicates });
     }
@@ -298,7 +349,9 @@ export class GroupCommitWriter {
       const s = stored[i] as StoredEvent;
       s.seq = base + i;
       s.ingestedAtMs = nowMs;
-      lines[i] = JSON.stringify(toRow(s));
+      // A TrackEvent event took its conversation's channel and language: serialized whole.
+      const p = partsOf[i];
+      lines[i] = p ? joinRow(p, s) : JSON.stringify(toRow(s));
     }
     const batchId = randomUUID();
     const payload = lines.join('\n');
