@@ -16,7 +16,7 @@ const MOVE_EVERY_MS = 2_000;
 /** Batches one mover claims per round. */
 const CLAIM_BATCH = 8;
 
-const INSERT_PREFIX = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow\n`;
+const INSERT_HEAD = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})`;
 
 /** Records a committed, sessionized batch (the insert body) in the flush's transaction. */
 export async function writeOutbox(
@@ -30,10 +30,20 @@ export async function writeOutbox(
     .execute();
 }
 
+/** A setting's value as a SQL literal (strings quoted, `'` doubled). */
+const literal = (v: unknown): string =>
+  typeof v === 'number' ? String(v) : typeof v === 'boolean' ? (v ? '1' : '0') : `'${String(v).replaceAll("'", "''")}'`;
+
 /**
  * Inserts a batch into the analytics store. The batch id is the insert's deduplication
  * token, so moving a batch twice (a mover retrying what the flush already inserted before
  * it died) stores it once, in `events` and in every materialized view.
+ *
+ * The settings go in the statement's own SETTINGS clause, not in the request's settings:
+ * chdb/connection turns request settings into session-wide `SET`s on the one session every
+ * query shares, so a concurrent insert (the mover beside the flush) or a read could swap
+ * the token between `SET` and `INSERT` — a batch inserted under another batch's token is
+ * dropped as its duplicate.
  */
 export async function insertBatch(
   ch: ClickHouseClient,
@@ -41,10 +51,12 @@ export async function insertBatch(
   payload: string,
   settings: ClickHouseSettings = insertSettings(undefined),
 ): Promise<void> {
-  await ch.command({
-    query: INSERT_PREFIX + payload,
-    clickhouse_settings: { ...settings, insert_deduplication_token: batchId },
-  });
+  const all = { ...settings, insert_deduplication_token: batchId };
+  const clause = Object.entries(all)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} = ${literal(v)}`)
+    .join(', ');
+  await ch.command({ query: `${INSERT_HEAD} SETTINGS ${clause} FORMAT JSONCompactEachRow\n${payload}` });
 }
 
 export async function deleteOutbox(db: ControlDb, batchIds: readonly string[]): Promise<void> {
