@@ -74,6 +74,8 @@ export class OutboxMover {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** The orphan age of the next round (0 for the first round on SQLite). */
+  private firstRoundAgeMs: number | undefined;
   /** Events waiting in batches older than ORPHAN_AFTER_MS, as of the last round (a cached read). */
   backlogEvents = 0;
 
@@ -99,7 +101,11 @@ export class OutboxMover {
           if (!this.stopped) this.timer = setTimeout(tick, MOVE_EVERY_MS).unref();
         });
     };
-    // The first round runs at once: a restarted replica moves what it left behind.
+    // The first round runs at once: a restarted replica moves what it left behind. On SQLite
+    // (the embedded default: one process per store) every batch found at start is an orphan,
+    // so it is moved now rather than after the orphan age; a flush committing meanwhile at
+    // worst has its batch inserted twice under one token, which stores it once.
+    this.firstRoundAgeMs = isPostgres(this.db) ? ORPHAN_AFTER_MS : 0;
     tick();
   }
 
@@ -111,10 +117,12 @@ export class OutboxMover {
 
   /** One round: claim, move and delete orphaned batches until none is left. */
   async round(nowMs = Date.now()): Promise<number> {
+    const orphanAfterMs = this.firstRoundAgeMs ?? ORPHAN_AFTER_MS;
+    this.firstRoundAgeMs = undefined;
     let moved = 0;
     for (;;) {
       if (this.stopped) break;
-      const claimed = await this.claim(nowMs);
+      const claimed = await this.claim(nowMs, orphanAfterMs);
       if (claimed.length === 0) break;
       for (const id of claimed) {
         const row = await this.db
@@ -139,12 +147,12 @@ export class OutboxMover {
     return moved;
   }
 
-  private async claim(nowMs: number): Promise<string[]> {
+  private async claim(nowMs: number, orphanAfterMs: number): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
       let q = trx
         .selectFrom('ingest_outbox')
         .select('batch_id')
-        .where('created_at', '<', nowMs - ORPHAN_AFTER_MS)
+        .where('created_at', '<=', nowMs - orphanAfterMs)
         .where('lease_until', '<', nowMs)
         .orderBy('created_at')
         .limit(CLAIM_BATCH);

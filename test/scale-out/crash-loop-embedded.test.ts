@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { type ClickHouseClient, createAnalyticsClient } from '../../src/store/clickhouse/client.ts';
 import { openControlDb } from '../../src/store/control/db.ts';
@@ -45,9 +46,17 @@ test(`crash loop on the embedded default: ${ROUNDS} rounds of kill -9 and restar
       log,
     });
     assert.ok(rounds.reduce((s, r) => s + r.unanswered, 0) > 0, 'some request went unanswered and was retried');
-    // chDB binds its data dir to one process: read through the API first (a batch the last
-    // kill left committed may still be moving), then stop the process (SIGTERM) and open the
+    // A batch the last kill left committed is moved by the restarted process: wait until the
+    // outbox is empty (SQLite in WAL mode takes a reader beside the server). chDB binds its data
+    // dir to one process: read through the API, then stop the process (SIGTERM) and open the
     // store here for the exact counts.
+    const reader = new SQLite(path.join(proc.dataDir, 'control.db'), { readonly: true });
+    const drainBy = Date.now() + 60_000;
+    while ((reader.prepare('SELECT count(*) AS n FROM ingest_outbox').get() as { n: number }).n > 0) {
+      if (Date.now() > drainBy) break;
+      await sleep(250);
+    }
+    reader.close();
     const deadline = Date.now() + 30_000;
     let apiFailures = await verifyApi(proc.url(), token, rounds);
     while (apiFailures.length > 0 && Date.now() < deadline) {
