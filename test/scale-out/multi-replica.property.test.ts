@@ -16,6 +16,7 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { postgresReachable } from '../foundation/postgres.ts';
 import { assertMatchesSchema } from '../helpers/openapi-validate.ts';
+import { draftArb, type Params, paramsArb, queryOf, toEvent } from '../helpers/property-events.ts';
 import { type ReplicaSet, startReplicas } from '../helpers/replicas.ts';
 import { api, ingest } from '../helpers/server.ts';
 import {
@@ -28,7 +29,6 @@ import {
   type RefEvent,
   rankIntents,
 } from '../reference/endpoints.ts';
-import { draftArb, type Params, paramsArb, queryOf, toEvent } from './property-events.ts';
 
 const REPLICAS = 3;
 const TEAM = 'team-mprop';

@@ -1,7 +1,7 @@
 /**
- * The random event sets and query parameters of test/analytics/bot-analytics.property.test.ts
- * (the same arbitraries, copied because a test file cannot be imported without running its
- * tests), for the multi-replica property test. Keep the two in step.
+ * The random event sets and query parameters of the bot-analytics property tests, shared by
+ * the one-process test (test/analytics/bot-analytics.property.test.ts) and the multi-replica
+ * one (test/scale-out/multi-replica.property.test.ts).
  */
 import fc from 'fast-check';
 import type { Query, RefEvent } from '../reference/endpoints.ts';
