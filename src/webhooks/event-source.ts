@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
-import { CANONICAL_TYPE, EVENT_TYPE_SOURCES } from './subscriptions.ts';
+import { CANONICAL_TYPE } from './subscriptions.ts';
 
 /** A subscription as matching and payloads need it. */
 export interface SourceSpec {
@@ -88,42 +87,4 @@ export function deliveryOf(spec: Pick<SourceSpec, 'id' | 'botId'>, r: EventField
     data: dataOf(r, spec.botId),
   });
   return { id, seq, payload };
-}
-
-/**
- * Matching events with seq > `afterSeq` as the analytics store holds them, as deliveries.
- * Deliveries are enqueued from the ingest commit now (enqueue.ts); this reader stays as the
- * reference the enqueued bodies are checked against (test/webhooks/payload.test.ts).
- */
-export async function readNewEvents(
-  ch: ClickHouseClient,
-  spec: SourceSpec,
-  afterSeq: number,
-  limit: number,
-): Promise<NewDelivery[]> {
-  const type = EVENT_TYPE_SOURCES[spec.eventType] ?? 'tracking';
-  const rs = await ch.query({
-    query: `SELECT seq, id, type, toUnixTimestamp64Milli(ts) AS ts_ms, version, user_id, conversation_id,
-                   channel_type, channel_id, language, direction, kind, intent, has_intent, confidence,
-                   step_id, step_type, event_name, attributes
-            FROM events
-            WHERE team_id = {team:String} AND bot_id = {bot:String} AND type = {type:String}
-              AND seq > {after:UInt64}
-              AND (length({names:Array(String)}) = 0 OR has({names:Array(String)}, event_name))
-              AND ({bot_version:String} = '' OR version = {bot_version:String})
-            ORDER BY seq
-            LIMIT {limit:UInt32}`,
-    query_params: {
-      team: spec.teamId,
-      bot: spec.botId,
-      type,
-      after: afterSeq,
-      names: spec.eventNames,
-      bot_version: spec.botVersion,
-      limit,
-    },
-    format: 'JSONEachRow',
-  });
-  const rows = await rs.json<EventFields>();
-  return rows.map((r) => deliveryOf(spec, r));
 }

@@ -1,12 +1,14 @@
 /**
  * Bodies enqueued at ingest (enqueue.ts, built from the events in memory) are byte-identical
- * to the bodies built from the rows the analytics store holds (event-source.ts readNewEvents,
+ * to the bodies built from the rows the analytics store holds (readNewEvents below,
  * how they were built before issue 10): every event type, Float32 confidences, null intents,
  * conversations assigned by the sessionizer, the event_names and bot_version filters.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { readNewEvents } from '../../src/webhooks/event-source.ts';
+import type { ClickHouseClient } from '../../src/store/clickhouse/client.ts';
+import { deliveryOf, type EventFields, type NewDelivery, type SourceSpec } from '../../src/webhooks/event-source.ts';
+import { EVENT_TYPE_SOURCES } from '../../src/webhooks/subscriptions.ts';
 import { api, ingest, startTestServer, type TestServer } from '../helpers/server.ts';
 import { Receiver } from './receiver.ts';
 
@@ -115,3 +117,41 @@ test('enqueued bodies equal the bodies built from the stored rows', async () => 
   }
   assert.ok(compared >= 40, `${compared} bodies compared`);
 });
+
+/**
+ * Matching events with seq > `afterSeq` as the analytics store holds them, as deliveries.
+ * How deliveries were read before issue 10 (a scan of the analytics store); kept here as the
+ * reference the enqueued bodies are checked against.
+ */
+async function readNewEvents(
+  ch: ClickHouseClient,
+  spec: SourceSpec,
+  afterSeq: number,
+  limit: number,
+): Promise<NewDelivery[]> {
+  const type = EVENT_TYPE_SOURCES[spec.eventType] ?? 'tracking';
+  const rs = await ch.query({
+    query: `SELECT seq, id, type, toUnixTimestamp64Milli(ts) AS ts_ms, version, user_id, conversation_id,
+                   channel_type, channel_id, language, direction, kind, intent, has_intent, confidence,
+                   step_id, step_type, event_name, attributes
+            FROM events
+            WHERE team_id = {team:String} AND bot_id = {bot:String} AND type = {type:String}
+              AND seq > {after:UInt64}
+              AND (length({names:Array(String)}) = 0 OR has({names:Array(String)}, event_name))
+              AND ({bot_version:String} = '' OR version = {bot_version:String})
+            ORDER BY seq
+            LIMIT {limit:UInt32}`,
+    query_params: {
+      team: spec.teamId,
+      bot: spec.botId,
+      type,
+      after: afterSeq,
+      names: spec.eventNames,
+      bot_version: spec.botVersion,
+      limit,
+    },
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<EventFields>();
+  return rows.map((r) => deliveryOf(spec, r));
+}
