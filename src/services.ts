@@ -13,6 +13,7 @@ import type { ShutdownPart, ShutdownPlan } from './shutdown.ts';
 import { type ClickHouseClient, createAnalyticsClient } from './store/clickhouse/client.ts';
 import { insertSettings } from './store/clickhouse/insert-settings.ts';
 import { migrateAnalytics } from './store/clickhouse/migrate.ts';
+import { type AnalyticsReader, clientReader } from './store/clickhouse/reader.ts';
 import { BotRegistry } from './store/control/bots.ts';
 import { type ControlDb, migrateControl, openControlDb } from './store/control/db.ts';
 import { withAnalyticsMigrationLock } from './store/control/migration-lock.ts';
@@ -27,6 +28,8 @@ export interface AppServices {
   /** The one logger: the HTTP server logs through it too. */
   log: Logger;
   ch: ClickHouseClient;
+  /** Every analytics read (src/analytics/query.ts); `ch` is for writes, migrations and ops. */
+  reader: AnalyticsReader;
   db: ControlDb;
   bots: BotRegistry;
   writer: GroupCommitWriter;
@@ -63,6 +66,8 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   ).json<[string]>();
   const missing = restrictToEngineZones(zones.map(([name]) => name));
   if (missing.length > 0) log.warn({ zones: missing }, 'time zones the analytics engine lacks are refused');
+
+  const reader = clientReader(ch);
 
   const ingestLog = log.child({ component: 'ingest' });
   const inserts = insertSettings(config.clickhouseCluster);
@@ -114,7 +119,14 @@ export async function openServices(config: Config, log: Logger = createLogger(co
       gaveUp: () =>
         'webhook dispatcher did not stop: unrecorded deliveries stay pending and are sent again after restart',
     },
-    analytics: { name: 'analytics store', run: () => ch.close(), gaveUp: () => 'analytics store did not close' },
+    analytics: {
+      name: 'analytics store',
+      run: async () => {
+        await reader.close();
+        await ch.close();
+      },
+      gaveUp: () => 'analytics store did not close',
+    },
     control: { name: 'control store', run: () => db.destroy(), gaveUp: () => 'control store did not close' },
   } satisfies Record<string, ShutdownPart>;
 
@@ -122,6 +134,7 @@ export async function openServices(config: Config, log: Logger = createLogger(co
     config,
     log,
     ch,
+    reader,
     db,
     bots,
     writer,

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { eventValueSql } from './attribute-filters.ts';
 import { queryRows } from './query.ts';
 import type { BotVersion } from './sql.ts';
@@ -21,7 +21,7 @@ export interface AttributeValue {
  * text are "not set" and contribute nothing (they are not a value one can pick).
  */
 export async function attributeValues(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   args: {
     teamId: string;
     botId: string;
@@ -32,12 +32,12 @@ export async function attributeValues(
     version?: BotVersion | undefined;
     nowMs: number;
   },
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<AttributeValue[]> {
   const { teamId, botId, key, query, event, version, nowMs } = args;
   const value = eventValueSql(key, 'av_key');
   const rows = await queryRows<{ value: string; n: string | number }>(
-    ch,
+    reader,
     `SELECT v AS value, count() AS n
             FROM (
               SELECT ${value.sql} AS v

@@ -10,7 +10,7 @@
  * lookup), so the scan is the bot's events of those few minutes, not all of its history.
  */
 import { notFound } from '../errors.ts';
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { queryRows } from './query.ts';
 import type { BotVersion } from './sql.ts';
 import type { TimeRange } from './time-range.ts';
@@ -138,12 +138,12 @@ export function conversationFlowFrom(req: ConversationFlowRequest, events: Conve
 }
 
 export async function getConversationFlow(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   req: ConversationFlowRequest,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<ConversationFlow> {
   const rows = await queryRows<ConversationEventRow>(
-    ch,
+    reader,
     CONVERSATION_EVENTS_SQL,
     { team: req.teamId, bot: req.botId, version: req.version, conversation: req.conversationId },
     signal,

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { FIRST_EVENT_FILTER_COLS, startedConversationsSql } from './conversation-facts.ts';
 import { BOT_KEY, type BotScope, queryRows, scopeParams } from './query.ts';
 import { fillBuckets, fixedSeries, rankedSeries, type SeriesData } from './series.ts';
@@ -20,15 +20,15 @@ function startedInRange(s: BotScope): { sql: string; params: Record<string, unkn
 
 /** Analytics_GetConversations: conversations started per bucket, optionally one series per group value. */
 export async function conversationsSeries(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   s: BotScope,
   groupBy: ConversationGroup | undefined,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
   const inner = startedInRange(s);
   const group = groupBy === 'channel_type' ? 'first_channel' : groupBy === 'language' ? 'first_language' : "''";
   const rows = await queryRows<{ b: number; g: string; n: number }>(
-    ch,
+    reader,
     `SELECT ${bucketStartSql(s.range, 's')} AS b, ${group} AS g, count() AS n FROM (${inner.sql}) GROUP BY b, g`,
     inner.params,
     signal,
@@ -60,10 +60,10 @@ const DURATION_LOWER_MS = [0, 10, 30, 60, 120, 300, 600, 1800].map((s) => s * 10
 
 /** Analytics_GetConversationsInsights: one distribution series labelled with the stat. */
 export async function conversationsInsights(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   s: BotScope,
   stat: ConversationStat,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
   let labels: string[];
   let query: string;
@@ -91,7 +91,7 @@ export async function conversationsInsights(
       ) GROUP BY bin`;
     params = inner.params;
   }
-  const rows = await queryRows<{ bin: number; n: number }>(ch, query, params, signal);
+  const rows = await queryRows<{ bin: number; n: number }>(reader, query, params, signal);
   const values = labels.map(() => 0);
   for (const r of rows) {
     const i = Number(r.bin);

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { GrpcCode, ServiceError } from '../errors.ts';
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import type { ControlDb } from '../store/control/db.ts';
+import { num, parseRows, str } from './query.ts';
 
 export interface EventDefinition {
   id: string;
@@ -38,13 +39,13 @@ interface SeenRow {
  * per bot: of one bot, or of every bot of the team when `botId` is undefined.
  */
 async function seenNames(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   teamId: string,
   botId: string | undefined,
   nowMs: number,
 ): Promise<SeenRow[]> {
-  const rs = await ch.query({
-    query: `SELECT toString(bot_id) AS bot_id, toString(event_name) AS event_name,
+  const rows = await reader.rows({
+    sql: `SELECT toString(bot_id) AS bot_id, toString(event_name) AS event_name,
                    toUnixTimestamp64Milli(min(ingested_at)) AS first_ms,
                    toUnixTimestamp64Milli(max(ts)) AS last_ms,
                    countIf(ts > fromUnixTimestamp64Milli({from_ms:Int64}) AND ts <= fromUnixTimestamp64Milli({now_ms:Int64})) AS volume
@@ -52,21 +53,15 @@ async function seenNames(
             WHERE team_id = {team:String} AND type = 'tracking'
               ${botId === undefined ? '' : 'AND bot_id = {bot:String}'}
             GROUP BY bot_id, event_name`,
-    query_params: {
+    params: {
       team: teamId,
       now_ms: nowMs,
       from_ms: nowMs - 30 * DAY_MS,
       ...(botId === undefined ? {} : { bot: botId }),
     },
-    format: 'JSONEachRow',
+    signal: undefined,
   });
-  return (await rs.json<SeenRow>()).map((r) => ({
-    bot_id: r.bot_id,
-    event_name: r.event_name,
-    first_ms: Number(r.first_ms),
-    last_ms: Number(r.last_ms),
-    volume: Number(r.volume),
-  }));
+  return parseRows(rows, { bot_id: str, event_name: str, first_ms: num, last_ms: num, volume: num });
 }
 
 // Code-point order (= UTF-8 bytes), the same in every locale and in the keyset token comparison.
@@ -78,7 +73,7 @@ const textOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
  */
 async function definitionsOf(
   db: ControlDb,
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   teamId: string,
   botIds: readonly string[],
   oneBot: boolean,
@@ -91,7 +86,7 @@ async function definitionsOf(
       .selectAll()
       .where('bot_id', 'in', [...botIds])
       .execute(),
-    seenNames(ch, teamId, oneBot ? botIds[0] : undefined, nowMs),
+    seenNames(reader, teamId, oneBot ? botIds[0] : undefined, nowMs),
   ]);
   const owned = new Set(botIds);
   const byKey = new Map<string, EventDefinition>();
@@ -129,12 +124,12 @@ async function definitionsOf(
 /** Every definition of the bot (created + discovered), ordered by `event`. */
 export async function listDefinitions(
   db: ControlDb,
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   teamId: string,
   botId: string,
   nowMs = Date.now(),
 ): Promise<EventDefinition[]> {
-  return definitionsOf(db, ch, teamId, [botId], true, nowMs);
+  return definitionsOf(db, reader, teamId, [botId], true, nowMs);
 }
 
 /**
@@ -143,24 +138,24 @@ export async function listDefinitions(
  */
 export async function listTeamDefinitions(
   db: ControlDb,
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   teamId: string,
   botIds: readonly string[],
   nowMs = Date.now(),
 ): Promise<EventDefinition[]> {
-  return definitionsOf(db, ch, teamId, botIds, botIds.length === 1, nowMs);
+  return definitionsOf(db, reader, teamId, botIds, botIds.length === 1, nowMs);
 }
 
 export async function createDefinition(
   db: ControlDb,
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   teamId: string,
   botId: string,
   event: string,
   description: string,
   nowMs = Date.now(),
 ): Promise<EventDefinition> {
-  const seen = (await seenNames(ch, teamId, botId, nowMs)).find((s) => s.event_name === event);
+  const seen = (await seenNames(reader, teamId, botId, nowMs)).find((s) => s.event_name === event);
   const conflict = () =>
     new ServiceError(GrpcCode.ALREADY_EXISTS, `event definition "${event}" already exists for this bot`, {
       details: [{ parameter: 'event', reason: 'already exists' }],

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { type AttributeFilter, eventValueResolver, filtersSql, VALUELESS_OPERATORS } from './attribute-filters.ts';
 import { queryRows } from './query.ts';
 import { type BotVersion, IN_RANGE, rangeParams } from './sql.ts';
@@ -109,7 +109,7 @@ function matchSql(m: StreamMatch): { sql: string; params: Record<string, unknown
  * narrow it to one bot's stream; without them it is the team's (both versions).
  */
 export async function listTrackingEvents(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   args: {
     teamId: string;
     botId?: string | undefined;
@@ -120,7 +120,7 @@ export async function listTrackingEvents(
     /** Start strictly after this row (the previous page's last). */
     after: StreamPosition | undefined;
   },
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<{ events: TrackingEventOut[]; next: StreamPosition | undefined }> {
   const { teamId, botId, version, range, pageSize, after: pos } = args;
   const after =
@@ -129,7 +129,7 @@ export async function listTrackingEvents(
       : 'AND (ts, id, seq) > (fromUnixTimestamp64Milli({a_ts:Int64}), {a_id:String}, {a_seq:UInt64})';
   const match = matchSql(args.match ?? NO_MATCH);
   const rows = await queryRows<Row>(
-    ch,
+    reader,
     `SELECT id, event_name, bot_id, version, user_id, channel_id, channel_type,
                    conversation_id, attributes, toUnixTimestamp64Milli(ts) AS ts_ms, seq
             FROM events

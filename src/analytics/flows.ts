@@ -4,7 +4,7 @@
  * the bot+version that started in range, filtered on their first event, with
  * all their steps (also those after end_time).
  */
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { FIRST_EVENT_FILTER_COLS } from './conversation-facts.ts';
 import { flowStepDetailsSql, flowStepEdgesSql, flowStepsSql, flowsSql } from './flows-sql.ts';
 import { type BotVersion, type Filters, filterSql, rangeParams } from './sql.ts';
@@ -61,30 +61,34 @@ function common(scope: FlowScope): { where: string; params: Record<string, unkno
   };
 }
 
-async function rows<T>(ch: ClickHouseClient, query: string, params: Record<string, unknown>, signal?: AbortSignal) {
-  const rs = await ch.query({ query, query_params: params, format: 'JSONEachRow', abort_signal: signal });
-  return rs.json<T>();
+async function rows<T>(
+  reader: AnalyticsReader,
+  sql: string,
+  params: Record<string, unknown>,
+  signal: AbortSignal | undefined,
+): Promise<T[]> {
+  return (await reader.rows({ sql, params, signal })) as T[];
 }
 
 export async function getFlows(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   scope: FlowScope,
   path: readonly string[],
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<{ nodes: FlowNode[] }> {
   const { where, params } = common(scope);
-  const nodes = await rows<FlowNode>(ch, flowsSql(where), { ...params, path, path_len: path.length }, signal);
+  const nodes = await rows<FlowNode>(reader, flowsSql(where), { ...params, path, path_len: path.length }, signal);
   return { nodes: nodes.map((n) => ({ occurrences: Number(n.occurrences), id: n.id })) };
 }
 
 export async function getFlowStepDetails(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   scope: FlowScope,
   step: string,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<FlowStepDetails> {
   const { where, params } = common(scope);
-  const [r] = await rows<FlowStepDetails>(ch, flowStepDetailsSql(where), { ...params, step }, signal);
+  const [r] = await rows<FlowStepDetails>(reader, flowStepDetailsSql(where), { ...params, step }, signal);
   return {
     message_count: Number(r?.message_count ?? 0),
     drop_off_count: Number(r?.drop_off_count ?? 0),
@@ -93,15 +97,15 @@ export async function getFlowStepDetails(
 }
 
 export async function getFlowStepEdges(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   scope: FlowScope,
   step: string,
   direction: EdgeDirection,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<{ edges: FlowEdge[] }> {
   const { where, params } = common(scope);
   const edges = await rows<{ count: string; id: string; type: string; self_type: string }>(
-    ch,
+    reader,
     flowStepEdgesSql(where, direction),
     { ...params, step },
     signal,
@@ -123,13 +127,13 @@ export async function getFlowStepEdges(
 
 /** The bot's steps with their types and counts (steps of type `handover` = human handovers). */
 export async function getFlowSteps(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   scope: FlowScope,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<{ steps: FlowStepSummary[] }> {
   const { where, params } = common(scope);
   type Row = { id: string; type: string; message_count: string; conversation_count: string; drop_off_count: string };
-  const steps = await rows<Row>(ch, flowStepsSql(where), params, signal);
+  const steps = await rows<Row>(reader, flowStepsSql(where), params, signal);
   return {
     steps: steps.map((s) => ({
       id: s.id,

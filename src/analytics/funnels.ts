@@ -4,7 +4,7 @@
  * started in range, steps are flow steps). The engine computes each actor's depth
  * (funnels-sql.ts); this file builds the step conditions and shapes the answer.
  */
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import {
   type AttributeFilter,
   eventValueResolver,
@@ -80,11 +80,15 @@ const DEFINITION_ID = /^evd_[0-9a-f]{24}$/;
  * (bot, name) (event-definitions.ts), so the names of the bot's events in range are hashed
  * and compared; a name that occurs in no event in range could match nothing anyway.
  */
-async function stepNames(ch: ClickHouseClient, req: FunnelRequest, signal?: AbortSignal): Promise<string[][]> {
+async function stepNames(
+  reader: AnalyticsReader,
+  req: FunnelRequest,
+  signal: AbortSignal | undefined,
+): Promise<string[][]> {
   const byId = new Map<string, string>();
   if (req.steps.some((s) => DEFINITION_ID.test(s.event_id))) {
     const rows = await queryRows<{ name: string }>(
-      ch,
+      reader,
       `SELECT DISTINCT toString(event_name) AS name FROM events
        WHERE ${BOT_KEY} AND type = 'tracking'
          AND ts >= fromUnixTimestamp64Milli({start_ms:Int64}) AND ts < fromUnixTimestamp64Milli({end_ms:Int64})`,
@@ -171,13 +175,13 @@ export function eventsFunnelQuery(
 
 // POST /v1/bots/{bot_id}/events/funnel
 export async function computeEventsFunnel(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   req: FunnelRequest,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<FunnelAnswer> {
-  const names = await stepNames(ch, req, signal);
+  const names = await stepNames(reader, req, signal);
   const { query, params } = eventsFunnelQuery(req, names);
-  return shape(req, await queryRows<CountsRow>(ch, query, params, signal));
+  return shape(req, await queryRows<CountsRow>(reader, query, params, signal));
 }
 
 /** The SQL and parameters of a flow funnel (also used by the benchmark). */
@@ -203,10 +207,10 @@ export function flowFunnelQuery(req: FunnelRequest): { query: string; params: Re
 
 // POST /v1/bots/{bot_id}/flows/funnel
 export async function computeFlowFunnel(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   req: FunnelRequest,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<FunnelAnswer> {
   const { query, params } = flowFunnelQuery(req);
-  return shape(req, await queryRows<CountsRow>(ch, query, params, signal));
+  return shape(req, await queryRows<CountsRow>(reader, query, params, signal));
 }

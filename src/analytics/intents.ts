@@ -1,5 +1,5 @@
 import { badParam } from '../errors.ts';
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { userMessagesWhere } from './messages.ts';
 import { type BotScope, queryRows } from './query.ts';
 import { fillBuckets, rankedSeries, type SeriesData } from './series.ts';
@@ -24,10 +24,14 @@ const UNDERSTOOD = "kind NOT IN ('button', 'media') AND has_intent = 1";
  * which is code-point order for UTF-8), ranks 1..N. A bot has few distinct intents,
  * so the whole ranking is small; pages are cut from it.
  */
-export async function rankIntents(ch: ClickHouseClient, s: BotScope, signal?: AbortSignal): Promise<IntentInfo[]> {
+export async function rankIntents(
+  reader: AnalyticsReader,
+  s: BotScope,
+  signal: AbortSignal | undefined,
+): Promise<IntentInfo[]> {
   const where = userMessagesWhere(s);
   const rows = await queryRows<{ intent: string; n: number }>(
-    ch,
+    reader,
     `SELECT toString(intent) AS intent, count() AS n FROM events WHERE ${where.sql} AND ${UNDERSTOOD}
      GROUP BY intent ORDER BY n DESC, intent ASC`,
     where.params,
@@ -117,10 +121,14 @@ const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a
  * the top 10 is picked here with the ranking's order (count desc, intent_id in byte
  * order), which halves the engine work of a top-10 subquery over the same events.
  */
-export async function intentInsights(ch: ClickHouseClient, s: BotScope, signal?: AbortSignal): Promise<SeriesData> {
+export async function intentInsights(
+  reader: AnalyticsReader,
+  s: BotScope,
+  signal: AbortSignal | undefined,
+): Promise<SeriesData> {
   const where = userMessagesWhere(s);
   const rows = await queryRows<{ b: number; intent: string; n: number }>(
-    ch,
+    reader,
     `SELECT ${bucketStartSql(s.range, 'ts')} AS b, toString(intent) AS intent, count() AS n
      FROM events WHERE ${where.sql} AND ${UNDERSTOOD}
      GROUP BY b, intent`,

@@ -3,7 +3,7 @@
  * one bot and version, and the ranking of their tags. Event metrics (CONTRACT §7): events
  * whose own timestamp is in range, filtered on their own channel_type and language.
  */
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { BOT_KEY, type BotScope, eventFilters, queryRows, scopeParams } from './query.ts';
 import { fillBuckets, fixedSeries, SERIE_MAX, type SeriesData } from './series.ts';
 import { bucketStartSql, IN_RANGE } from './sql.ts';
@@ -61,10 +61,14 @@ GROUP BY tag ORDER BY n DESC, tag ASC LIMIT {kb_limit:UInt32}`,
 }
 
 /** Analytics_GetKnowledgeBaseUsage: two fixed series `answered`, `unanswered` per bucket. */
-export async function knowledgeBaseUsage(ch: ClickHouseClient, s: BotScope, signal?: AbortSignal): Promise<SeriesData> {
+export async function knowledgeBaseUsage(
+  reader: AnalyticsReader,
+  s: BotScope,
+  signal: AbortSignal | undefined,
+): Promise<SeriesData> {
   const q = kbUsageSql(s);
   const rows = await queryRows<{ b: number | string; n_answered: number | string; n_unanswered: number | string }>(
-    ch,
+    reader,
     q.query,
     q.params,
     signal,
@@ -82,11 +86,11 @@ export async function knowledgeBaseUsage(ch: ClickHouseClient, s: BotScope, sign
  * `count` is an int32 in the document, so it saturates like a Serie value.
  */
 export async function knowledgeBaseTags(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   s: BotScope,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<KnowledgeBaseTag[]> {
   const q = kbTagsSql(s);
-  const rows = await queryRows<{ tag: string; n: number | string }>(ch, q.query, q.params, signal);
+  const rows = await queryRows<{ tag: string; n: number | string }>(reader, q.query, q.params, signal);
   return rows.map((r, i) => ({ tag: r.tag, count: Math.min(Number(r.n), SERIE_MAX), rank: i + 1 }));
 }

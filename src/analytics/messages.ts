@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { BOT_KEY, type BotScope, eventFilters, queryRows, scopeParams } from './query.ts';
 import { fillBuckets, fixedSeries, type SeriesData } from './series.ts';
 import { bucketStartSql, IN_RANGE } from './sql.ts';
@@ -21,10 +21,14 @@ export function userMessagesWhere(s: BotScope): { sql: string; params: Record<st
 }
 
 /** Analytics_GetMessages: four fixed series per bucket. */
-export async function messagesSeries(ch: ClickHouseClient, s: BotScope, signal?: AbortSignal): Promise<SeriesData> {
+export async function messagesSeries(
+  reader: AnalyticsReader,
+  s: BotScope,
+  signal: AbortSignal | undefined,
+): Promise<SeriesData> {
   const where = userMessagesWhere(s);
   const rows = await queryRows<{ b: number; c: number; n: number }>(
-    ch,
+    reader,
     `SELECT ${bucketStartSql(s.range, 'ts')} AS b, ${MESSAGE_CATEGORY_SQL} AS c, count() AS n
      FROM events WHERE ${where.sql} GROUP BY b, c`,
     where.params,

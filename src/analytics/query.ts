@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader, RawRow } from '../store/clickhouse/reader.ts';
 import { type BotVersion, type Filters, filterSql, rangeParams } from './sql.ts';
 import type { TimeRange } from './time-range.ts';
 
@@ -11,20 +11,81 @@ export interface BotScope {
   filters: Filters;
 }
 
-/** Runs one SELECT with server-side parameters and returns its rows. */
+/**
+ * A column parser: turns one JSONEachRow value into its TypeScript value, or throws when
+ * the engine sent something else (a broken query, never a user error). 64-bit counts come
+ * as JSON numbers on both engines (output_format_json_quote_64bit_integers = 0), but a
+ * string of digits is accepted too so a server's default does not break a read.
+ */
+export type Column<T> = (value: unknown, name: string) => T;
+
+export const num: Column<number> = (v, name) => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : Number.NaN;
+  if (!Number.isFinite(n)) throw new Error(`column ${name}: expected a number, got ${JSON.stringify(v)}`);
+  return n;
+};
+
+export const str: Column<string> = (v, name) => {
+  if (typeof v !== 'string') throw new Error(`column ${name}: expected a string, got ${JSON.stringify(v)}`);
+  return v;
+};
+
+export const strs: Column<string[]> = (v, name) => {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new Error(`column ${name}: expected an array of strings`);
+  return v as string[];
+};
+
+export type Columns = Record<string, Column<unknown>>;
+export type RowOf<C extends Columns> = { [K in keyof C]: C[K] extends Column<infer T> ? T : never };
+
+/** Parses raw rows by their declared columns; a column missing from a row is an error. */
+export function parseRows<C extends Columns>(raw: RawRow[], columns: C): RowOf<C>[] {
+  const names = Object.keys(columns) as (keyof C & string)[];
+  return raw.map((r) => {
+    const out = {} as Record<string, unknown>;
+    for (const name of names) out[name] = (columns[name] as Column<unknown>)(r[name], name);
+    return out as RowOf<C>;
+  });
+}
+
+/** One query: its SQL and parameters from P, its rows by declared columns. */
+export interface QuerySpec<P, C extends Columns> {
+  sql: (p: P) => string;
+  params: (p: P) => Record<string, unknown>;
+  columns: C;
+}
+
+/** A typed query: params in, parsed rows out, the request's abort signal always passed. */
+export type Query<P, R> = (reader: AnalyticsReader, p: P, signal: AbortSignal | undefined) => Promise<R[]>;
+
+export function defineQuery<P, C extends Columns>(spec: QuerySpec<P, C>): Query<P, RowOf<C>> {
+  return async (reader, p, signal) =>
+    parseRows(await reader.rows({ sql: spec.sql(p), params: spec.params(p), signal }), spec.columns);
+}
+
+/** Runs one hand-written SELECT (flows, users, streams) and parses its rows by `columns`. */
+export async function selectRows<C extends Columns>(
+  reader: AnalyticsReader,
+  sql: string,
+  params: Record<string, unknown>,
+  columns: C,
+  signal: AbortSignal | undefined,
+): Promise<RowOf<C>[]> {
+  return parseRows(await reader.rows({ sql, params, signal }), columns);
+}
+
+/**
+ * Runs one SELECT and returns its rows as the engine sent them, typed by the caller.
+ * Only for rows whose shape the caller checks itself; prefer `selectRows` / `defineQuery`.
+ */
 export async function queryRows<T>(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   query: string,
   params: Record<string, unknown>,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<T[]> {
-  const rs = await ch.query({
-    query,
-    query_params: params,
-    format: 'JSONEachRow',
-    ...(signal ? { abort_signal: signal } : {}),
-  });
-  return rs.json<T>();
+  return (await reader.rows({ sql: query, params, signal })) as T[];
 }
 
 /** Parameters shared by every bot query: tenant, bot, version, range, time zone. */

@@ -4,7 +4,7 @@
  * numbers: every count comes straight from one exact SQL aggregate, grouped labels are
  * assembled here so series always add up to the ungrouped total.
  */
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { fillBuckets, fixedSeries, rankedSeries, type SeriesData } from './series.ts';
 import type { Filters } from './sql.ts';
 import type { TeamGroupField } from './team-group-by.ts';
@@ -17,27 +17,21 @@ export const KNOWLEDGE_BASE_BUCKETS: readonly Bucket[] = ['1d', '1w', '1m'];
 
 type Row = Record<string, string | number>;
 
-async function rows(ch: ClickHouseClient, q: BuiltQuery, signal?: AbortSignal): Promise<Row[]> {
-  const result = await ch.query({
-    query: q.query,
-    query_params: q.params,
-    format: 'JSONEachRow',
-    ...(signal ? { abort_signal: signal } : {}),
-  });
-  return result.json<Row>();
+async function rows(reader: AnalyticsReader, q: BuiltQuery, signal: AbortSignal | undefined): Promise<Row[]> {
+  return (await reader.rows({ sql: q.query, params: q.params, signal })) as Row[];
 }
 
 const num = (v: string | number | undefined): number => Number(v ?? 0);
 
 /** GET /v1/teams/{team_id}/conversations */
 export async function teamConversationsUsage(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   team: string,
   range: TimeRange,
   fields: readonly TeamGroupField[],
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
-  const result = await rows(ch, teamConversationsSql(team, range, fields), signal);
+  const result = await rows(reader, teamConversationsSql(team, range, fields), signal);
   if (fields.length === 0) {
     const values = fillBuckets(
       range.bucketStarts,
@@ -81,13 +75,13 @@ function compareTuples(a: readonly string[], b: readonly string[]): number {
 
 /** GET /v1/teams/{team_id}/voice_minutes */
 export async function voiceMinutes(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   team: string,
   range: TimeRange,
   languages: readonly string[],
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
-  const result = await rows(ch, voiceMinutesSql(team, range, languages), signal);
+  const result = await rows(reader, voiceMinutesSql(team, range, languages), signal);
   const values = fillBuckets(
     range.bucketStarts,
     result.map((r) => ({ bucketMs: num(r.bucket_ms), value: num(r.n) })),
@@ -97,13 +91,13 @@ export async function voiceMinutes(
 
 /** GET /v1beta1/teams/{team_id}/knowledge_base */
 export async function knowledgeBaseUsage(
-  ch: ClickHouseClient,
+  reader: AnalyticsReader,
   team: string,
   range: TimeRange,
   filters: Filters,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
-  const result = await rows(ch, knowledgeBaseSql(team, range, filters), signal);
+  const result = await rows(reader, knowledgeBaseSql(team, range, filters), signal);
   const pick = (col: string) =>
     fillBuckets(
       range.bucketStarts,

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '../store/clickhouse/client.ts';
+import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { userMessagesWhere } from './messages.ts';
 import { type BotScope, queryRows } from './query.ts';
 import { fillBuckets, fixedSeries, type SeriesData } from './series.ts';
@@ -10,7 +10,11 @@ import { bucketStartSql } from './sql.ts';
  * channels and languages, also before start_time) falls in that bucket's calendar
  * span; without a bucket the span is exactly [start_time, end_time).
  */
-export async function usersSeries(ch: ClickHouseClient, s: BotScope, signal?: AbortSignal): Promise<SeriesData> {
+export async function usersSeries(
+  reader: AnalyticsReader,
+  s: BotScope,
+  signal: AbortSignal | undefined,
+): Promise<SeriesData> {
   const where = userMessagesWhere(s);
   const firstBucket = s.range.bucket
     ? `${bucketStartSql(s.range, 'f')} = b`
@@ -19,7 +23,7 @@ export async function usersSeries(ch: ClickHouseClient, s: BotScope, signal?: Ab
   // user's first message is before end_time), so the first-seen side stays small and events
   // are scanned once.
   const rows = await queryRows<{ b: number; total: number; fresh: number }>(
-    ch,
+    reader,
     `SELECT b, count() AS total, countIf(f_known AND ${firstBucket}) AS fresh
      FROM (
        SELECT ${bucketStartSql(s.range, 'ts')} AS b, user_id FROM events WHERE ${where.sql} GROUP BY b, user_id
@@ -54,10 +58,14 @@ export const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, 
  * Analytics_GetUserActivity: distinct users per local weekday × wall-clock hour over
  * the range (a repeated autumn hour is one slot).
  */
-export async function userActivity(ch: ClickHouseClient, s: BotScope, signal?: AbortSignal): Promise<SeriesData> {
+export async function userActivity(
+  reader: AnalyticsReader,
+  s: BotScope,
+  signal: AbortSignal | undefined,
+): Promise<SeriesData> {
   const where = userMessagesWhere(s);
   const rows = await queryRows<{ d: number; h: number; n: number }>(
-    ch,
+    reader,
     `SELECT toDayOfWeek(ts, 0, {tz:String}) AS d, toHour(ts, {tz:String}) AS h, uniqExact(user_id) AS n
      FROM events WHERE ${where.sql} GROUP BY d, h`,
     where.params,

@@ -61,21 +61,21 @@ export const botAnalyticsHandlers: Record<string, Handler> = {
   Analytics_GetConversations: async (ctx) => {
     const scope = botScope(ctx, true);
     const groupBy = groupByParam(ctx.query.group_by);
-    return { data: await conversationsSeries(ctx.services.ch, scope, groupBy, ctx.signal) };
+    return { data: await conversationsSeries(ctx.services.reader, scope, groupBy, ctx.signal) };
   },
   Analytics_GetConversationsInsights: async (ctx) => {
     const stat = statParam(ctx.query.stat);
     const scope = botScope(ctx, false);
-    return { data: await conversationsInsights(ctx.services.ch, scope, stat, ctx.signal) };
+    return { data: await conversationsInsights(ctx.services.reader, scope, stat, ctx.signal) };
   },
   Analytics_GetMessages: async (ctx) => ({
-    data: await messagesSeries(ctx.services.ch, botScope(ctx, true), ctx.signal),
+    data: await messagesSeries(ctx.services.reader, botScope(ctx, true), ctx.signal),
   }),
   Analytics_GetUsers: async (ctx) => ({
-    data: await usersSeries(ctx.services.ch, botScope(ctx, true), ctx.signal),
+    data: await usersSeries(ctx.services.reader, botScope(ctx, true), ctx.signal),
   }),
   Analytics_GetUserActivity: async (ctx) => ({
-    data: await userActivity(ctx.services.ch, botScope(ctx, false), ctx.signal),
+    data: await userActivity(ctx.services.reader, botScope(ctx, false), ctx.signal),
   }),
   Analytics_GetIntents: async (ctx) => {
     // `bucket` is validated (parseTimeRange) and otherwise ignored (§4).
@@ -96,10 +96,10 @@ export const botAnalyticsHandlers: Record<string, Handler> = {
     if (page.last !== undefined && page.after !== undefined) {
       throw badParam('after', 'cannot be combined with last');
     }
-    const ranked = await rankIntents(ctx.services.ch, scope, ctx.signal);
+    const ranked = await rankIntents(ctx.services.reader, scope, ctx.signal);
     return pageIntents(ranked, page);
   },
   Analytics_GetIntentInsights: async (ctx) => ({
-    data: await intentInsights(ctx.services.ch, botScope(ctx, true), ctx.signal),
+    data: await intentInsights(ctx.services.reader, botScope(ctx, true), ctx.signal),
   }),
 };

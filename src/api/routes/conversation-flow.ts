@@ -10,7 +10,7 @@ export const conversationFlowHandlers: Record<string, Handler> = {
     // An empty `message_id=` is the same as none: the whole flow.
     const messageId = textParam(query.message_id);
     return getConversationFlow(
-      services.ch,
+      services.reader,
       {
         teamId: principal.teamId,
         botId: params.bot_id ?? '',

@@ -34,7 +34,7 @@ export const eventDefinitionHandlers: Record<string, Handler> = {
     } else {
       bots = await services.bots.botsOfTeam(teamId);
     }
-    const all = await listTeamDefinitions(services.db, services.ch, teamId, bots);
+    const all = await listTeamDefinitions(services.db, services.reader, teamId, bots);
     // Keyset on (bot, event): definitions created between pages are neither skipped nor repeated.
     const rest = pos === undefined ? all : all.filter((d) => after(d, pos));
     const page = rest.slice(0, pageSize);

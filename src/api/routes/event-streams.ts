@@ -44,7 +44,7 @@ export async function botStreamPage(
   };
   const pos = tokenIn === 'body' ? asField(open) : open();
   const page = await listTrackingEvents(
-    ctx.services.ch,
+    ctx.services.reader,
     {
       teamId: ctx.principal.teamId,
       botId,
@@ -78,7 +78,7 @@ export const eventStreamHandlers: Record<string, Handler> = {
     const pos = services.pageTokens.open('page_token', query.page_token, scope);
     if (pos !== undefined && !isStreamPosition(pos)) throw badParam('page_token', 'is not a valid page token');
     const page = await listTrackingEvents(
-      services.ch,
+      services.reader,
       { teamId: principal.teamId, range, match, pageSize, after: pos },
       signal,
     );
@@ -98,7 +98,7 @@ export const eventStreamHandlers: Record<string, Handler> = {
       );
     const b = attributeValuesBody(body);
     const attributes = await attributeValues(
-      services.ch,
+      services.reader,
       {
         teamId: principal.teamId,
         botId: params.bot_id as string,

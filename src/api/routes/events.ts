@@ -25,7 +25,7 @@ export const eventHandlers: Record<string, Handler> = {
     const pageSize = parsePageSize(query.page_size);
     const after = services.pageTokens.open('page_token', query.page_token, `defs:${botId}`);
     if (after !== undefined && typeof after !== 'string') throw badParam('page_token', 'is not a valid page token');
-    const all = await listDefinitions(services.db, services.ch, principal.teamId, botId);
+    const all = await listDefinitions(services.db, services.reader, principal.teamId, botId);
     // Keyset on the name: definitions created between pages are neither skipped nor repeated.
     const rest = after === undefined ? all : all.filter((d) => d.event > after);
     const page = rest.slice(0, pageSize);
@@ -47,7 +47,7 @@ export const eventHandlers: Record<string, Handler> = {
     if (description.length > 4096) throw badParam('description', 'must be at most 4096 characters');
     const def = await createDefinition(
       services.db,
-      services.ch,
+      services.reader,
       principal.teamId,
       params.bot_id as string,
       event,

@@ -8,12 +8,12 @@ export const funnelHandlers: Record<string, Handler> = {
   Analytics_ComputeEventsFunnel: async ({ params, query, body, principal, services, signal }) => {
     assertStorableText(body);
     const req = funnelBody(body, query, 'events', principal.teamId, params.bot_id ?? '');
-    return computeEventsFunnel(services.ch, req, signal);
+    return computeEventsFunnel(services.reader, req, signal);
   },
   // POST /v1/bots/{bot_id}/flows/funnel
   Analytics_ComputeFlowFunnel: async ({ params, query, body, principal, services, signal }) => {
     assertStorableText(body);
     const req = funnelBody(body, query, 'flows', principal.teamId, params.bot_id ?? '');
-    return computeFlowFunnel(services.ch, req, signal);
+    return computeFlowFunnel(services.reader, req, signal);
   },
 };

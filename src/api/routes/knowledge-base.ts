@@ -13,13 +13,13 @@ export const knowledgeBaseHandlers: Record<string, Handler> = {
   Analytics_GetKnowledgeBaseUsage: async ({ services, principal, params, query, signal }) => {
     // Bucket optional: absent = one bucket for the whole range (CONTRACT §3).
     const scope = botScopeParam(principal.teamId, params.bot_id ?? '', query, { buckets: BOT_BUCKETS });
-    return { data: await knowledgeBaseUsage(services.ch, scope, signal) };
+    return { data: await knowledgeBaseUsage(services.reader, scope, signal) };
   },
   // GET /v1/bots/{bot_id}/knowledge_base/tags
   Analytics_GetKnowledgeBaseTagsInsights: async ({ services, principal, params, query, signal }) => {
     // No bucket here: the parameter is not declared, so like any undeclared one it is ignored.
     const scope = botScopeParam(principal.teamId, params.bot_id ?? '', query);
-    return { data: await knowledgeBaseTags(services.ch, scope, signal) };
+    return { data: await knowledgeBaseTags(services.reader, scope, signal) };
   },
   // GET /v1/teams/{team_id}/knowledge_base
   Analytics_GetTeamKnowledgeBaseUsageV1: (ctx) => teamKnowledgeBase(ctx),

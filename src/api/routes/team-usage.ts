@@ -15,16 +15,20 @@ export const teamUsageHandlers: Record<string, Handler> = {
   Analytics_GetTeamConversationsUsage: async ({ services, params, query, signal }) => {
     const range = rangeParam(query, { buckets: TEAM_CONVERSATION_BUCKETS });
     const fields = teamGroupByParam(query.group_by);
-    return { data: await teamConversationsUsage(services.ch, params.team_id ?? '', range, fields, signal) };
+    return { data: await teamConversationsUsage(services.reader, params.team_id ?? '', range, fields, signal) };
   },
   // GET /v1/teams/{team_id}/voice_minutes
   Analytics_GetVoiceAnalytics: async ({ services, params, query, signal }) => {
     const range = rangeParam(query, { buckets: VOICE_BUCKETS });
-    return { data: await voiceMinutes(services.ch, params.team_id ?? '', range, listParam(query.language), signal) };
+    return {
+      data: await voiceMinutes(services.reader, params.team_id ?? '', range, listParam(query.language), signal),
+    };
   },
   // GET /v1beta1/teams/{team_id}/knowledge_base
   Analytics_GetTeamKnowledgeBaseUsage: async ({ services, params, query, signal }) => {
     const range = rangeParam(query, { buckets: KNOWLEDGE_BASE_BUCKETS, bucketRequired: true });
-    return { data: await knowledgeBaseUsage(services.ch, params.team_id ?? '', range, filtersParam(query), signal) };
+    return {
+      data: await knowledgeBaseUsage(services.reader, params.team_id ?? '', range, filtersParam(query), signal),
+    };
   },
 };
