@@ -1,6 +1,6 @@
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { eventValueSql } from './attribute-filters.ts';
-import { queryRows } from './query.ts';
+import { selectRows, str } from './query.ts';
 import type { BotVersion } from './sql.ts';
 
 /** The window the values are read from: (now − 30 d, now] (CONTRACT-LIVE-API §2). */
@@ -36,7 +36,7 @@ export async function attributeValues(
 ): Promise<AttributeValue[]> {
   const { teamId, botId, key, query, event, version, nowMs } = args;
   const value = eventValueSql(key, 'av_key');
-  const rows = await queryRows<{ value: string; n: string | number }>(
+  const rows = await selectRows(
     reader,
     `SELECT v AS value, count() AS n
             FROM (
@@ -63,6 +63,7 @@ export async function attributeValues(
       q: query,
       limit: MAX_ATTRIBUTE_VALUES,
     },
+    { value: str },
     signal,
   );
   return rows.map((r) => ({ key, value: r.value }));

@@ -11,7 +11,7 @@
  */
 import { notFound } from '../errors.ts';
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
-import { queryRows } from './query.ts';
+import { defineQuery, num, str } from './query.ts';
 import type { BotVersion } from './sql.ts';
 import type { TimeRange } from './time-range.ts';
 
@@ -137,19 +137,18 @@ export function conversationFlowFrom(req: ConversationFlowRequest, events: Conve
   };
 }
 
+const conversationEvents = defineQuery({
+  build: (req: ConversationFlowRequest) => ({
+    sql: CONVERSATION_EVENTS_SQL,
+    params: { team: req.teamId, bot: req.botId, version: req.version, conversation: req.conversationId },
+  }),
+  columns: { id: str, type: str, direction: str, step_id: str, step_type: str, user_id: str, ms: num },
+});
+
 export async function getConversationFlow(
   reader: AnalyticsReader,
   req: ConversationFlowRequest,
   signal: AbortSignal | undefined,
 ): Promise<ConversationFlow> {
-  const rows = await queryRows<ConversationEventRow>(
-    reader,
-    CONVERSATION_EVENTS_SQL,
-    { team: req.teamId, bot: req.botId, version: req.version, conversation: req.conversationId },
-    signal,
-  );
-  return conversationFlowFrom(
-    req,
-    rows.map((r) => ({ ...r, ms: Number(r.ms) })),
-  );
+  return conversationFlowFrom(req, await conversationEvents(reader, req, signal));
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { type AttributeFilter, eventValueResolver, filtersSql, VALUELESS_OPERATORS } from './attribute-filters.ts';
-import { queryRows } from './query.ts';
+import { num, selectRows, str } from './query.ts';
 import { type BotVersion, IN_RANGE, rangeParams } from './sql.ts';
 import type { TimeRange } from './time-range.ts';
 
@@ -35,19 +35,19 @@ export interface StreamMatch {
 
 export const NO_MATCH: StreamMatch = { filters: [] };
 
-interface Row {
-  id: string;
-  event_name: string;
-  bot_id: string;
-  version: string;
-  user_id: string;
-  channel_id: string;
-  channel_type: string;
-  conversation_id: string;
-  attributes: string;
-  ts_ms: number;
-  seq: number;
-}
+const ROW = {
+  id: str,
+  event_name: str,
+  bot_id: str,
+  version: str,
+  user_id: str,
+  channel_id: str,
+  channel_type: str,
+  conversation_id: str,
+  attributes: str,
+  ts_ms: num,
+  seq: num,
+};
 
 /** A page token's content is a position (the HTTP layer checks it after opening the token). */
 export const isStreamPosition = (p: unknown): p is StreamPosition =>
@@ -128,7 +128,7 @@ export async function listTrackingEvents(
       ? ''
       : 'AND (ts, id, seq) > (fromUnixTimestamp64Milli({a_ts:Int64}), {a_id:String}, {a_seq:UInt64})';
   const match = matchSql(args.match ?? NO_MATCH);
-  const rows = await queryRows<Row>(
+  const rows = await selectRows(
     reader,
     `SELECT id, event_name, bot_id, version, user_id, channel_id, channel_type,
                    conversation_id, attributes, toUnixTimestamp64Milli(ts) AS ts_ms, seq
@@ -148,6 +148,7 @@ export async function listTrackingEvents(
       limit: pageSize + 1,
       ...(pos ? { a_ts: pos[0], a_id: pos[1], a_seq: pos[2] } : {}),
     },
+    ROW,
     signal,
   );
   const page = rows.slice(0, pageSize);
@@ -164,8 +165,8 @@ export async function listTrackingEvents(
       channel_type: r.channel_type,
       conversation_id: r.conversation_id,
       attributes: r.attributes,
-      timestamp: new Date(Number(r.ts_ms)).toISOString(),
+      timestamp: new Date(r.ts_ms).toISOString(),
     })),
-    next: more ? [Number(last.ts_ms), last.id, Number(last.seq)] : undefined,
+    next: more ? [last.ts_ms, last.id, last.seq] : undefined,
   };
 }

@@ -7,7 +7,7 @@
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { FIRST_EVENT_FILTER_COLS } from './conversation-facts.ts';
 import { flowStepDetailsSql, flowStepEdgesSql, flowStepsSql, flowsSql } from './flows-sql.ts';
-import { num, selectRows, str } from './query.ts';
+import { defineQuery, num, str } from './query.ts';
 import { type BotVersion, type Filters, filterSql, rangeParams } from './sql.ts';
 import type { TimeRange } from './time-range.ts';
 
@@ -64,21 +64,45 @@ function common(scope: FlowScope): { where: string; params: Record<string, unkno
 
 const DETAILS = { message_count: num, drop_off_count: num, conversation_count: num };
 
+const flowNodes = defineQuery({
+  build: ({ scope, path }: { scope: FlowScope; path: readonly string[] }) => {
+    const { where, params } = common(scope);
+    return { sql: flowsSql(where), params: { ...params, path, path_len: path.length } };
+  },
+  columns: { occurrences: num, id: str },
+});
+
+const stepDetails = defineQuery({
+  build: ({ scope, step }: { scope: FlowScope; step: string }) => {
+    const { where, params } = common(scope);
+    return { sql: flowStepDetailsSql(where), params: { ...params, step } };
+  },
+  columns: DETAILS,
+});
+
+const stepEdges = defineQuery({
+  build: ({ scope, step, direction }: { scope: FlowScope; step: string; direction: EdgeDirection }) => {
+    const { where, params } = common(scope);
+    return { sql: flowStepEdgesSql(where, direction), params: { ...params, step } };
+  },
+  columns: { count: num, id: str, type: str, self_type: str },
+});
+
+const stepSummaries = defineQuery({
+  build: (scope: FlowScope) => {
+    const { where, params } = common(scope);
+    return { sql: flowStepsSql(where), params };
+  },
+  columns: { id: str, type: str, ...DETAILS },
+});
+
 export async function getFlows(
   reader: AnalyticsReader,
   scope: FlowScope,
   path: readonly string[],
   signal: AbortSignal | undefined,
 ): Promise<{ nodes: FlowNode[] }> {
-  const { where, params } = common(scope);
-  const nodes = await selectRows(
-    reader,
-    flowsSql(where),
-    { ...params, path, path_len: path.length },
-    { occurrences: num, id: str },
-    signal,
-  );
-  return { nodes: nodes.map((n) => ({ occurrences: n.occurrences, id: n.id })) };
+  return { nodes: await flowNodes(reader, { scope, path }, signal) };
 }
 
 export async function getFlowStepDetails(
@@ -87,8 +111,7 @@ export async function getFlowStepDetails(
   step: string,
   signal: AbortSignal | undefined,
 ): Promise<FlowStepDetails> {
-  const { where, params } = common(scope);
-  const [r] = await selectRows(reader, flowStepDetailsSql(where), { ...params, step }, DETAILS, signal);
+  const [r] = await stepDetails(reader, { scope, step }, signal);
   return r ?? { message_count: 0, drop_off_count: 0, conversation_count: 0 };
 }
 
@@ -99,14 +122,7 @@ export async function getFlowStepEdges(
   direction: EdgeDirection,
   signal: AbortSignal | undefined,
 ): Promise<{ edges: FlowEdge[] }> {
-  const { where, params } = common(scope);
-  const edges = await selectRows(
-    reader,
-    flowStepEdgesSql(where, direction),
-    { ...params, step },
-    { count: num, id: str, type: str, self_type: str },
-    signal,
-  );
+  const edges = await stepEdges(reader, { scope, step, direction }, signal);
   return {
     edges: edges.map((e) => {
       const neighbour = { id: e.id, type: e.type };
@@ -128,15 +144,5 @@ export async function getFlowSteps(
   scope: FlowScope,
   signal: AbortSignal | undefined,
 ): Promise<{ steps: FlowStepSummary[] }> {
-  const { where, params } = common(scope);
-  const steps = await selectRows(reader, flowStepsSql(where), params, { id: str, type: str, ...DETAILS }, signal);
-  return {
-    steps: steps.map((s) => ({
-      id: s.id,
-      type: s.type,
-      message_count: s.message_count,
-      conversation_count: s.conversation_count,
-      drop_off_count: s.drop_off_count,
-    })),
-  };
+  return { steps: await stepSummaries(reader, scope, signal) };
 }

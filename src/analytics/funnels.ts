@@ -14,7 +14,7 @@ import {
 } from './attribute-filters.ts';
 import { definitionId } from './event-definitions.ts';
 import { eventsFunnelSql, type FunnelOrderType, flowFunnelSql } from './funnels-sql.ts';
-import { BOT_KEY, queryRows, scopeParams } from './query.ts';
+import { BOT_KEY, nums, type RowOf, scopeParams, selectRows, str } from './query.ts';
 import type { BotVersion } from './sql.ts';
 import type { TimeRange } from './time-range.ts';
 
@@ -87,12 +87,13 @@ async function stepNames(
 ): Promise<string[][]> {
   const byId = new Map<string, string>();
   if (req.steps.some((s) => DEFINITION_ID.test(s.event_id))) {
-    const rows = await queryRows<{ name: string }>(
+    const rows = await selectRows(
       reader,
       `SELECT DISTINCT toString(event_name) AS name FROM events
        WHERE ${BOT_KEY} AND type = 'tracking'
          AND ts >= fromUnixTimestamp64Milli({start_ms:Int64}) AND ts < fromUnixTimestamp64Milli({end_ms:Int64})`,
       scopeParams(req),
+      { name: str },
       signal,
     );
     for (const r of rows) byId.set(definitionId(req.botId, r.name), r.name);
@@ -103,10 +104,8 @@ async function stepNames(
   });
 }
 
-interface CountsRow {
-  bval: string;
-  counts: number[];
-}
+const COUNTS_ROW = { bval: str, counts: nums };
+type CountsRow = RowOf<typeof COUNTS_ROW>;
 
 /** Code-point order (= UTF-8 byte order, what the engine's ORDER BY on text uses). */
 function compareCodePoints(a: string, b: string): number {
@@ -123,15 +122,13 @@ function shape(req: FunnelRequest, rows: CountsRow[]): FunnelAnswer {
   const entry = (bval: string, counts: readonly number[]) => ({
     values: req.steps.map((s, k) => ({
       event_id: s.event_id,
-      count: Number(counts[k] ?? 0),
+      count: counts[k] ?? 0,
       order: s.order,
       breakdown_value: bval,
     })),
   });
   if (req.breakdown === undefined) return { result: [entry('', rows[0]?.counts ?? [])] };
-  const sorted = [...rows].sort(
-    (a, b) => Number(b.counts[0] ?? 0) - Number(a.counts[0] ?? 0) || compareCodePoints(a.bval, b.bval),
-  );
+  const sorted = [...rows].sort((a, b) => (b.counts[0] ?? 0) - (a.counts[0] ?? 0) || compareCodePoints(a.bval, b.bval));
   return { result: sorted.map((r) => entry(r.bval, r.counts)) };
 }
 
@@ -181,7 +178,7 @@ export async function computeEventsFunnel(
 ): Promise<FunnelAnswer> {
   const names = await stepNames(reader, req, signal);
   const { query, params } = eventsFunnelQuery(req, names);
-  return shape(req, await queryRows<CountsRow>(reader, query, params, signal));
+  return shape(req, await selectRows(reader, query, params, COUNTS_ROW, signal));
 }
 
 /** The SQL and parameters of a flow funnel (also used by the benchmark). */
@@ -212,5 +209,5 @@ export async function computeFlowFunnel(
   signal: AbortSignal | undefined,
 ): Promise<FunnelAnswer> {
   const { query, params } = flowFunnelQuery(req);
-  return shape(req, await queryRows<CountsRow>(reader, query, params, signal));
+  return shape(req, await selectRows(reader, query, params, COUNTS_ROW, signal));
 }

@@ -1,7 +1,7 @@
 import { badParam } from '../errors.ts';
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { rankedPerValue, readSeries } from './measures.ts';
-import { type BotScope, num, selectRows, str } from './query.ts';
+import { type BotScope, defineQuery, num, str } from './query.ts';
 import type { SeriesData } from './series.ts';
 import { understoodMessages } from './sources.ts';
 
@@ -21,22 +21,26 @@ export interface IntentsPage {
  * which is code-point order for UTF-8), ranks 1..N. A bot has few distinct intents,
  * so the whole ranking is small; pages are cut from it.
  */
+const intentRanking = defineQuery({
+  build: (s: BotScope) => {
+    const src = understoodMessages;
+    const rows = src.rows(s);
+    return {
+      sql: `SELECT toString(${src.dimensions.intent}) AS intent, toUInt64(${src.measures.messages}) AS n
+     FROM ${rows.from} WHERE ${rows.where}
+     GROUP BY intent ORDER BY n DESC, intent ASC`,
+      params: rows.params,
+    };
+  },
+  columns: { intent: str, n: num },
+});
+
 export async function rankIntents(
   reader: AnalyticsReader,
   s: BotScope,
   signal: AbortSignal | undefined,
 ): Promise<IntentInfo[]> {
-  const src = understoodMessages;
-  const rows = src.rows(s);
-  const ranked = await selectRows(
-    reader,
-    `SELECT toString(${src.dimensions.intent}) AS intent, toUInt64(${src.measures.messages}) AS n
-     FROM ${rows.from} WHERE ${rows.where}
-     GROUP BY intent ORDER BY n DESC, intent ASC`,
-    rows.params,
-    { intent: str, n: num },
-    signal,
-  );
+  const ranked = await intentRanking(reader, s, signal);
   return ranked.map((r, i) => ({ intent_id: r.intent, count: r.n, rank: i + 1 }));
 }
 

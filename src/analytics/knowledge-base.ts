@@ -5,7 +5,7 @@
  */
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { readSeries, seriesPerMeasure, seriesSql } from './measures.ts';
-import { type BotScope, num, selectRows, str } from './query.ts';
+import { type BotScope, defineQuery, num, str } from './query.ts';
 import { SERIE_MAX, type SeriesData } from './series.ts';
 import { botKbQueries } from './sources.ts';
 
@@ -43,6 +43,14 @@ GROUP BY tag ORDER BY n DESC, tag ASC LIMIT {kb_limit:UInt32}`,
   };
 }
 
+const kbTags = defineQuery({
+  build: (s: BotScope) => {
+    const q = kbTagsSql(s);
+    return { sql: q.query, params: q.params };
+  },
+  columns: { tag: str, n: num },
+});
+
 /** Analytics_GetKnowledgeBaseUsage: two fixed series `answered`, `unanswered` per bucket. */
 export async function knowledgeBaseUsage(
   reader: AnalyticsReader,
@@ -62,7 +70,6 @@ export async function knowledgeBaseTags(
   s: BotScope,
   signal: AbortSignal | undefined,
 ): Promise<KnowledgeBaseTag[]> {
-  const q = kbTagsSql(s);
-  const rows = await selectRows(reader, q.query, q.params, { tag: str, n: num }, signal);
+  const rows = await kbTags(reader, s, signal);
   return rows.map((r, i) => ({ tag: r.tag, count: Math.min(r.n, SERIE_MAX), rank: i + 1 }));
 }

@@ -36,6 +36,11 @@ export const strs: Column<string[]> = (v, name) => {
   return v as string[];
 };
 
+export const nums: Column<number[]> = (v, name) => {
+  if (!Array.isArray(v)) throw new Error(`column ${name}: expected an array of numbers`);
+  return v.map((x, i) => num(x, `${name}[${i}]`));
+};
+
 export type Columns = Record<string, Column<unknown>>;
 export type RowOf<C extends Columns> = { [K in keyof C]: C[K] extends Column<infer T> ? T : never };
 
@@ -49,10 +54,9 @@ export function parseRows<C extends Columns>(raw: RawRow[], columns: C): RowOf<C
   });
 }
 
-/** One query: its SQL and parameters from P, its rows by declared columns. */
+/** One query: its SQL text and parameters built from P, its rows by declared columns. */
 export interface QuerySpec<P, C extends Columns> {
-  sql: (p: P) => string;
-  params: (p: P) => Record<string, unknown>;
+  build: (p: P) => { sql: string; params: Record<string, unknown> };
   columns: C;
 }
 
@@ -60,8 +64,7 @@ export interface QuerySpec<P, C extends Columns> {
 export type Query<P, R> = (reader: AnalyticsReader, p: P, signal: AbortSignal | undefined) => Promise<R[]>;
 
 export function defineQuery<P, C extends Columns>(spec: QuerySpec<P, C>): Query<P, RowOf<C>> {
-  return async (reader, p, signal) =>
-    parseRows(await reader.rows({ sql: spec.sql(p), params: spec.params(p), signal }), spec.columns);
+  return async (reader, p, signal) => parseRows(await reader.rows({ ...spec.build(p), signal }), spec.columns);
 }
 
 /** Runs one hand-written SELECT (flows, users, streams) and parses its rows by `columns`. */
@@ -73,19 +76,6 @@ export async function selectRows<C extends Columns>(
   signal: AbortSignal | undefined,
 ): Promise<RowOf<C>[]> {
   return parseRows(await reader.rows({ sql, params, signal }), columns);
-}
-
-/**
- * Runs one SELECT and returns its rows as the engine sent them, typed by the caller.
- * Only for rows whose shape the caller checks itself; prefer `selectRows` / `defineQuery`.
- */
-export async function queryRows<T>(
-  reader: AnalyticsReader,
-  query: string,
-  params: Record<string, unknown>,
-  signal: AbortSignal | undefined,
-): Promise<T[]> {
-  return (await reader.rows({ sql: query, params, signal })) as T[];
 }
 
 /** Parameters shared by every bot query: tenant, bot, version, range, time zone. */
