@@ -34,10 +34,11 @@ export interface ChdbReaderOptions {
 /**
  * Sessions in the pool. chdb 3.4.0 runs every parameterized query of the process through
  * one chain (index.js `globalParamChain`: its per-connection parameter state is not
- * isolated), so parameterized reads never overlap in the engine whatever the pool size;
- * measured on 2 cores with 8 concurrent per-bot reads, 1, 2 and 4 sessions give the same
- * throughput (docs/benchmarks.md "Engine path (issue 12)"). Two keep a second read's JS
- * work (binding, parsing) overlapping the first's engine time at no measurable cost.
+ * isolated), so parameterized reads never overlap in the engine whatever the pool size, and
+ * each read already uses both cores of this machine (max_threads 2). Measured with 8
+ * concurrent callers on the 1 M-event store (bench/engine-path.ts, two runs): 1, 2 and 4
+ * sessions gave 44/49/44 and 37/35/38 reads/s, the same within noise. Two, so a read
+ * still has a session while an aborted one is being replaced.
  */
 export const DEFAULT_SESSIONS = 2;
 
