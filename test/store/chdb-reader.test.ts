@@ -184,6 +184,24 @@ describe('errors, aborts and time limits', () => {
     }
   });
 
+  test('closing right after an abort neither hangs nor takes the engine down', async () => {
+    // The aborted read keeps running in the engine (up to this reader's 2 s limit) after
+    // close(): chDB must defer that session's native close behind it.
+    const r = chdbReader({ path: chPath, queryTimeoutSeconds: 2, sessions: 1 });
+    const ac = new AbortController();
+    const p = r.rows({ sql: SLOW, params: { n: 1e11 }, signal: ac.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    ac.abort();
+    await assert.rejects(p, { name: 'AbortError' });
+    const t0 = Date.now();
+    await r.close();
+    assert.ok(Date.now() - t0 < 1000, `close took ${Date.now() - t0} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.deepEqual(await native.rows({ sql: 'SELECT {x:String} AS x', params: { x: 'alive' }, signal: undefined }), [
+      { x: 'alive' },
+    ]);
+  });
+
   test('close waits for running reads, then refuses new ones', async () => {
     const r = chdbReader({ path: chPath, queryTimeoutSeconds: 30, sessions: 1 });
     const running = r.rows({
