@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const token = (await createToken(services.db, bot.team_id, ['read'])).token;
   const endMs = Math.floor(Date.parse(bot.last) / 86_400_000) * 86_400_000;
   const range = `version=LIVE&start_time=${new Date(endMs - 30 * 86_400_000).toISOString()}&end_time=${new Date(endMs).toISOString()}`;
-  const cases: { name: string; req: ReadRequest }[] = [
+  const cases: { name: string; req: ReadRequest; url?: string }[] = [
     { name: 'SELECT 1', req: { sql: 'SELECT 1 AS x', params: {}, signal: undefined } },
   ];
   for (const [name, suffix] of [
@@ -101,15 +101,13 @@ async function main(): Promise<void> {
     ['conversations, daily', '/conversations?bucket=1d'],
   ] as const) {
     recorded.length = 0;
-    const res = await app.inject({
-      url: `/v1/bots/${encodeURIComponent(bot.bot_id)}${suffix}${suffix.includes('?') ? '&' : '?'}${range}`,
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const url = `/v1/bots/${encodeURIComponent(bot.bot_id)}${suffix}${suffix.includes('?') ? '&' : '?'}${range}`;
+    const res = await app.inject({ url, headers: { authorization: `Bearer ${token}` } });
     if (res.statusCode !== 200) throw new Error(`${suffix}: HTTP ${res.statusCode} ${res.body}`);
     // The endpoint's main read: the last one it ran.
     const req = recorded.at(-1);
     if (!req) throw new Error(`${suffix}: no read recorded`);
-    cases.push({ name: `${name} (${recorded.length} read${recorded.length > 1 ? 's' : ''}, last)`, req });
+    cases.push({ name: `${name} (${recorded.length} read${recorded.length > 1 ? 's' : ''}, last)`, req, url });
   }
   // Selective reads, where PREWHERE is the point: a page of one tracking event, one conversation.
   const [conv] = await (
@@ -135,14 +133,12 @@ async function main(): Promise<void> {
     ['one conversation', `/conversations/${encodeURIComponent(conv?.id ?? 'none')}/flow`],
   ] as const) {
     recorded.length = 0;
-    const res = await app.inject({
-      url: `/v1/bots/${encodeURIComponent(bot.bot_id)}${suffix}${suffix.includes('?') ? '&' : '?'}${range}`,
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const url = `/v1/bots/${encodeURIComponent(bot.bot_id)}${suffix}${suffix.includes('?') ? '&' : '?'}${range}`;
+    const res = await app.inject({ url, headers: { authorization: `Bearer ${token}` } });
     if (res.statusCode !== 200) throw new Error(`${suffix}: HTTP ${res.statusCode} ${res.body}`);
     const req = recorded.at(-1);
     if (!req) throw new Error(`${suffix}: no read recorded`);
-    cases.push({ name: `${name} (${recorded.length} read${recorded.length > 1 ? 's' : ''}, last)`, req });
+    cases.push({ name: `${name} (${recorded.length} read${recorded.length > 1 ? 's' : ''}, last)`, req, url });
   }
   // Every read of a wider set of requests, for the settings comparison.
   const wide: { name: string; req: ReadRequest }[] = [];
@@ -225,12 +221,13 @@ async function main(): Promise<void> {
 
   // 1. Where the time goes: client vs native, engine time, EXPLAIN stages, JSON parse.
   const breakdown: string[] = [
-    '| read | rows out | client wall | native wall | engine `elapsed` | EXPLAIN AST | EXPLAIN QUERY TREE | EXPLAIN PLAN | EXPLAIN PIPELINE | JSON parse | client − native |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| read | rows out | client wall | native wall | engine `elapsed` | request (inject) | request / engine | EXPLAIN AST | EXPLAIN QUERY TREE | EXPLAIN PLAN | EXPLAIN PIPELINE | JSON parse | client − native |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const c of cases) {
     const t = {
       client: [] as number[],
+      http: [] as number[],
       native: [] as number[],
       engine: [] as number[],
       ast: [] as number[],
@@ -246,7 +243,16 @@ async function main(): Promise<void> {
       xs.push(performance.now() - t0);
     };
     for (let i = -3; i < args.runs; i++) {
-      const sink = i < 0 ? { ...t, client: [], native: [], engine: [], ast: [], tree: [], plan: [], pipeline: [] } : t;
+      const sink =
+        i < 0 ? { ...t, client: [], http: [], native: [], engine: [], ast: [], tree: [], plan: [], pipeline: [] } : t;
+      const url = c.url;
+      // The whole request through Fastify (no socket), reading through services.reader (native).
+      if (url) {
+        await timed(sink.http, async () => {
+          const res = await app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+          if (res.statusCode !== 200) throw new Error(`${url}: HTTP ${res.statusCode}`);
+        });
+      }
       await timed(sink.client, async () =>
         (await services.ch.query({ query: c.req.sql, query_params: c.req.params, format: 'JSONEachRow' })).json(),
       );
@@ -269,6 +275,8 @@ async function main(): Promise<void> {
       f2(median(t.client)),
       f2(median(t.native)),
       f2(median(t.engine)),
+      f2(median(t.http)),
+      c.url ? `${(median(t.http) / median(t.engine)).toFixed(2)}×` : '–',
       f2(median(t.ast)),
       f2(median(t.tree)),
       f2(median(t.plan)),
