@@ -10,6 +10,7 @@ import { sessionStateComplete } from './ingest/session-state.ts';
 import { Sessionizer } from './ingest/sessionize.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { ShutdownPart, ShutdownPlan } from './shutdown.ts';
+import { chdbReader } from './store/clickhouse/chdb-reader.ts';
 import { type ClickHouseClient, createAnalyticsClient } from './store/clickhouse/client.ts';
 import { insertSettings } from './store/clickhouse/insert-settings.ts';
 import { migrateAnalytics } from './store/clickhouse/migrate.ts';
@@ -67,7 +68,11 @@ export async function openServices(config: Config, log: Logger = createLogger(co
   const missing = restrictToEngineZones(zones.map(([name]) => name));
   if (missing.length > 0) log.warn({ zones: missing }, 'time zones the analytics engine lacks are refused');
 
-  const reader = clientReader(ch);
+  // A server: reads over the client. Embedded: chDB's native API on the client's data
+  // directory, the same SQL without the client's per-query cost (issue 12).
+  const reader: AnalyticsReader = config.clickhouseUrl
+    ? clientReader(ch)
+    : chdbReader({ path: path.resolve(config.dataDir, 'clickhouse'), queryTimeoutSeconds: config.queryTimeoutSeconds });
 
   const ingestLog = log.child({ component: 'ingest' });
   const inserts = insertSettings(config.clickhouseCluster);
