@@ -49,40 +49,51 @@ export async function pgRowCount(client: pg.Client): Promise<number> {
   return Number(r.rows[0]?.n ?? 0);
 }
 
-/** (Re)creates the baseline table from the analytics store's events, in seq pages. */
+/**
+ * (Re)creates the baseline table from the analytics store's events, one bot at a time (the
+ * events' sort key leads with team and bot, so each read is a range; paging the whole table by
+ * seq scanned all of it per page, which made 30 M events a matter of hours).
+ */
 export async function loadPostgres(client: pg.Client, ch: ClickHouseClient, log: (s: string) => void): Promise<void> {
   await client.query(`DROP TABLE IF EXISTS ${TABLE}`);
   await client.query(`CREATE UNLOGGED TABLE ${TABLE} (${COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`);
   const page = 50_000;
-  let lastSeq = 0;
   let copied = 0;
-  for (;;) {
+  const bots = await (
+    await ch.query({
+      query: 'SELECT DISTINCT team_id, bot_id FROM events ORDER BY team_id, bot_id',
+      format: 'JSONEachRow',
+    })
+  ).json<{ team_id: string; bot_id: string }>();
+  for (const bot of bots) {
     const rs = await ch.query({
       query: `SELECT team_id, bot_id, version, type, toUnixTimestamp64Milli(ts) AS ts, seq, user_id, conversation_id,
                 channel_type, language, direction, kind, intent, has_intent,
                 step_id, step_type, campaign_id, campaign_source, duration_seconds, answered,
                 toString(event_name) AS event_name, attributes
-              FROM events WHERE seq > {after:UInt64} ORDER BY seq LIMIT {page:UInt32}`,
-      query_params: { after: lastSeq, page },
+              FROM events WHERE team_id = {team:String} AND bot_id = {bot:String}`,
+      query_params: { team: bot.team_id, bot: bot.bot_id },
       format: 'JSONCompactEachRow',
+      clickhouse_settings: { max_execution_time: 0 },
     });
-    const rows = await rs.json<unknown[]>();
-    if (rows.length === 0) break;
-    const cols = COLUMNS.map(([, type], i) =>
-      rows.map((r) => {
-        const v = r[i];
-        if (type === 'timestamptz') return new Date(Number(v)).toISOString();
-        if (type === 'jsonb') return v === '' ? null : v;
-        return type === 'boolean' ? Number(v) === 1 : v;
-      }),
-    );
-    await client.query(
-      `INSERT INTO ${TABLE} SELECT * FROM unnest(${COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`,
-      cols,
-    );
-    lastSeq = Number((rows.at(-1) as unknown[])[5]);
-    copied += rows.length;
-    if (copied % 500_000 < page) log(`  postgres: ${copied} rows`);
+    const all = await rs.json<unknown[]>();
+    for (let at = 0; at < all.length; at += page) {
+      const rows = all.slice(at, at + page);
+      const cols = COLUMNS.map(([, type], i) =>
+        rows.map((r) => {
+          const v = r[i];
+          if (type === 'timestamptz') return new Date(Number(v)).toISOString();
+          if (type === 'jsonb') return v === '' ? null : v;
+          return type === 'boolean' ? Number(v) === 1 : v;
+        }),
+      );
+      await client.query(
+        `INSERT INTO ${TABLE} SELECT * FROM unnest(${COLUMNS.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ')})`,
+        cols,
+      );
+      copied += rows.length;
+      if (copied % 500_000 < page) log(`  postgres: ${copied} rows`);
+    }
   }
   // The obvious indexes: per bot+version+type by time, per conversation, per user, and per
   // team+type by time for the team endpoints (voice_call / kb_query rows of the team in range).
