@@ -1,7 +1,7 @@
 import { badParam } from '../errors.ts';
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
-import { userMessagesWhere } from './messages.ts';
 import { type BotScope, queryRows } from './query.ts';
+import { userMessageRows } from './rollup-source.ts';
 import { fillBuckets, rankedSeries, type SeriesData } from './series.ts';
 import { bucketStartSql } from './sql.ts';
 
@@ -16,9 +16,6 @@ export interface IntentsPage {
   pagination: { start_cursor: string; end_cursor: string; has_more: boolean };
 }
 
-/** Understood text messages: the only ones that carry an intent (§2). */
-const UNDERSTOOD = "kind NOT IN ('button', 'media') AND has_intent = 1";
-
 /**
  * The full ranking of intents in range: count desc, ties by intent_id (byte order,
  * which is code-point order for UTF-8), ranks 1..N. A bot has few distinct intents,
@@ -29,12 +26,12 @@ export async function rankIntents(
   s: BotScope,
   signal: AbortSignal | undefined,
 ): Promise<IntentInfo[]> {
-  const where = userMessagesWhere(s);
+  const src = userMessageRows(s, { understood: true });
   const rows = await queryRows<{ intent: string; n: number }>(
     reader,
-    `SELECT toString(intent) AS intent, count() AS n FROM events WHERE ${where.sql} AND ${UNDERSTOOD}
+    `SELECT toString(intent) AS intent, sum(n) AS n FROM ${src.from} WHERE ${src.where}
      GROUP BY intent ORDER BY n DESC, intent ASC`,
-    where.params,
+    src.params,
     signal,
   );
   return rows.map((r, i) => ({ intent_id: r.intent, count: Number(r.n), rank: i + 1 }));
@@ -126,13 +123,13 @@ export async function intentInsights(
   s: BotScope,
   signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
-  const where = userMessagesWhere(s);
+  const src = userMessageRows(s, { understood: true });
   const rows = await queryRows<{ b: number; intent: string; n: number }>(
     reader,
-    `SELECT ${bucketStartSql(s.range, 'ts')} AS b, toString(intent) AS intent, count() AS n
-     FROM events WHERE ${where.sql} AND ${UNDERSTOOD}
+    `SELECT ${bucketStartSql(s.range, 't')} AS b, toString(intent) AS intent, sum(n) AS n
+     FROM ${src.from} WHERE ${src.where}
      GROUP BY b, intent`,
-    where.params,
+    src.params,
     signal,
   );
   const byIntent = new Map<string, { bucketMs: number; value: number }[]>();

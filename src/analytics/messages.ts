@@ -1,5 +1,6 @@
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { BOT_KEY, type BotScope, eventFilters, queryRows, scopeParams } from './query.ts';
+import { userMessageRows } from './rollup-source.ts';
 import { fillBuckets, fixedSeries, type SeriesData } from './series.ts';
 import { bucketStartSql, IN_RANGE } from './sql.ts';
 
@@ -26,12 +27,12 @@ export async function messagesSeries(
   s: BotScope,
   signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
-  const where = userMessagesWhere(s);
+  const src = userMessageRows(s);
   const rows = await queryRows<{ b: number; c: number; n: number }>(
     reader,
-    `SELECT ${bucketStartSql(s.range, 'ts')} AS b, ${MESSAGE_CATEGORY_SQL} AS c, count() AS n
-     FROM events WHERE ${where.sql} GROUP BY b, c`,
-    where.params,
+    `SELECT ${bucketStartSql(s.range, 't')} AS b, category AS c, sum(n) AS n
+     FROM ${src.from} WHERE ${src.where} GROUP BY b, c`,
+    src.params,
     signal,
   );
   const values = MESSAGE_LABELS.map((_, i) =>
