@@ -66,6 +66,30 @@ const OUTSIDE_WINDOW =
 
 const USER_MESSAGE = "type = 'message' AND direction = 'user'";
 
+/**
+ * The rows of a read: raw only without a window; the rollup only when the window is the whole
+ * range (a day-aligned range, the common case: no raw branch to plan); else both, the raw
+ * side restricted to the range outside the window.
+ */
+function combine(
+  s: BotScope,
+  rollup: string,
+  raw: (outside: string) => string,
+  params: Record<string, unknown>,
+): RowsSql {
+  const w = rollupWindow(s.range);
+  if (w === undefined) return { from: `(${raw('')})`, where: '1', params };
+  const windowParams = { ...params, r_from_ms: w.fromMs, r_to_ms: w.toMs };
+  if (w.fromMs === s.range.startMs && w.toMs === s.range.endMs) {
+    return { from: `(${rollup})`, where: '1', params: windowParams };
+  }
+  return {
+    from: `(${rollup}\n     UNION ALL\n     ${raw(` AND ${OUTSIDE_WINDOW}`)})`,
+    where: '1',
+    params: windowParams,
+  };
+}
+
 /** Understood text messages (category 0): the only ones that carry an intent (§2). */
 const UNDERSTOOD_RAW = "kind NOT IN ('button', 'media') AND has_intent = 1";
 
@@ -82,16 +106,9 @@ export function userMessageRows(s: BotScope, opts: { understood?: boolean } = {}
      FROM events WHERE ${BOT_KEY} AND ${USER_MESSAGE} AND ${IN_RANGE('ts')}${outside}${f.sql}${
        opts.understood ? ` AND ${UNDERSTOOD_RAW}` : ''
      }`;
-  const w = rollupWindow(s.range);
-  if (w === undefined) return { from: `(${raw('')})`, where: '1', params };
-  return {
-    from: `(SELECT toDateTime64(b, 3, 'UTC') AS t, category, intent, messages AS n
-     FROM user_messages_15m WHERE ${BOT_KEY} AND ${IN_WINDOW}${f.sql}${opts.understood ? ' AND category = 0' : ''}
-     UNION ALL
-     ${raw(` AND ${OUTSIDE_WINDOW}`)})`,
-    where: '1',
-    params: { ...params, r_from_ms: w.fromMs, r_to_ms: w.toMs },
-  };
+  const rollup = `SELECT toDateTime64(b, 3, 'UTC') AS t, category, intent, messages AS n
+     FROM user_messages_15m WHERE ${BOT_KEY} AND ${IN_WINDOW}${f.sql}${opts.understood ? ' AND category = 0' : ''}`;
+  return combine(s, rollup, raw, params);
 }
 
 /**
@@ -105,14 +122,7 @@ export function activeUserRows(s: BotScope): RowsSql {
   const raw = (outside: string) =>
     `SELECT ts AS t, user_id FROM events
      WHERE ${BOT_KEY} AND ${USER_MESSAGE} AND ${IN_RANGE('ts')}${outside}${f.sql}`;
-  const w = rollupWindow(s.range);
-  if (w === undefined) return { from: `(${raw('')})`, where: '1', params };
-  return {
-    from: `(SELECT toDateTime64(b, 3, 'UTC') AS t, user_id FROM active_users_15m
-     WHERE ${BOT_KEY} AND ${IN_WINDOW}${f.sql}
-     UNION ALL
-     ${raw(` AND ${OUTSIDE_WINDOW}`)})`,
-    where: '1',
-    params: { ...params, r_from_ms: w.fromMs, r_to_ms: w.toMs },
-  };
+  const rollup = `SELECT toDateTime64(b, 3, 'UTC') AS t, user_id FROM active_users_15m
+     WHERE ${BOT_KEY} AND ${IN_WINDOW}${f.sql}`;
+  return combine(s, rollup, raw, params);
 }
