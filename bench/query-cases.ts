@@ -17,17 +17,7 @@ import { type TeamBenchContext, teamUsageBenchCases } from './team-usage-queries
 
 export type Family = 'bot analytics' | 'flows' | 'team usage' | 'events' | 'funnels';
 
-/**
- * Targets of the issues, HTTP p95 in ms (issue 3: bot analytics; 4: flows; 6: team usage).
- * Event streams and attribute values (issue 13) have no target of their own: flows' is used.
- */
-export const TARGET_P95_MS: Record<Family, number> = {
-  'bot analytics': 50,
-  flows: 100,
-  'team usage': 100,
-  events: 100,
-  funnels: 100,
-};
+// Targets per data size: bench/query-report.ts (issue 12).
 
 /** Days of the team-usage range (issue 6 target: 90 days, the 20-bot team). */
 export const TEAM_DAYS = 90;

@@ -24,8 +24,10 @@ import { loadConfig } from '../src/config.ts';
 import { generateDemo } from '../src/demo/generate.ts';
 import { openServices } from '../src/services.ts';
 import type { ClickHouseClient } from '../src/store/clickhouse/client.ts';
-import { type BenchCtx, discoverFlow, ENTRIES, TARGET_P95_MS, TEAM_DAYS } from './query-cases.ts';
+import type { AnalyticsReader, ReadRequest } from '../src/store/clickhouse/reader.ts';
+import { type BenchCtx, discoverFlow, ENTRIES, TEAM_DAYS } from './query-cases.ts';
 import { loadPostgres, PG_URL, pgRowCount } from './query-pg.ts';
+import { familyVerdict, growthTable, type ResultRow, type RunResult, saveRun, targetP95 } from './query-report.ts';
 
 interface Args {
   events: number;
@@ -68,26 +70,15 @@ const iso = (t: number) => new Date(t).toISOString();
 const squash = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-interface Recorded {
-  query: string;
-  query_params?: Record<string, unknown>;
-  format?: string;
-}
-
-/** Wraps the client so every query a request runs is recorded for the raw replay. */
-function recordingClient(inner: ClickHouseClient, sink: { on: boolean; list: Recorded[] }): ClickHouseClient {
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      if (prop === 'query') {
-        return (args: Recorded & Record<string, unknown>) => {
-          if (sink.on) sink.list.push({ query: args.query, query_params: args.query_params, format: args.format });
-          return target.query(args as never);
-        };
-      }
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+/** Wraps the reader so every read a request runs is recorded for the raw replay. */
+function recordingReader(inner: AnalyticsReader, sink: { on: boolean; list: ReadRequest[] }): AnalyticsReader {
+  return {
+    rows(req) {
+      if (sink.on) sink.list.push({ ...req, signal: undefined });
+      return inner.rows(req);
     },
-  });
+    close: () => inner.close(),
+  };
 }
 
 /** Funnels: the bot's tracking-event names in range, most frequent first, and an attribute key of the first. */
@@ -142,6 +133,26 @@ async function benchConversation(
     })
   ).json<{ id: string }>();
   return { id, messageId: msg?.id ?? 'none' };
+}
+
+/** Bytes on disk per table and per million events: what the rollups cost beside the raw events. */
+async function storagePerTable(ch: ClickHouseClient, events: number): Promise<string[]> {
+  const rows = await (
+    await ch.query({
+      query: `SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts
+              WHERE active AND database = currentDatabase() GROUP BY table ORDER BY bytes DESC`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ table: string; rows: number; bytes: number }>();
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  return [
+    '| table | rows | MiB on disk | MiB per million events |',
+    '|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.table} | ${Number(r.rows).toLocaleString('en-US')} | ${mib(Number(r.bytes))} | ${mib(Number(r.bytes) / (events / 1e6))} |`,
+    ),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -202,9 +213,9 @@ async function main(): Promise<void> {
     if (!tokens.has(b.team_id)) tokens.set(b.team_id, (await createToken(services.db, b.team_id, ['read'])).token);
   }
 
-  const sink = { on: false, list: [] as Recorded[] };
-  const raw = services.ch;
-  services.ch = recordingClient(raw, sink);
+  const sink = { on: false, list: [] as ReadRequest[] };
+  const raw = services.reader;
+  services.reader = recordingReader(raw, sink);
   const app = await buildServer(services, { logLevel: 'silent' });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
@@ -233,7 +244,7 @@ async function main(): Promise<void> {
       return (await res.json()) as { nodes: { id: string; occurrences: number }[] };
     });
     const ctx = { team: b.team_id, bot: b.bot_id, channel: b.ch, language: b.lang, startMs, endMs };
-    const conversation = await benchConversation(raw, b.team_id, b.bot_id, startMs, endMs);
+    const conversation = await benchConversation(services.ch, b.team_id, b.bot_id, startMs, endMs);
     contexts.push({
       ...ctx,
       nowMs: loaded.nowMs,
@@ -249,6 +260,7 @@ async function main(): Promise<void> {
     '| family | endpoint | variant | HTTP p50 | HTTP p95 | engine p50 | engine p95 | HTTP/engine p50 | PostgreSQL p50 | PG/engine p50 | target HTTP p95 | met |',
   );
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const results: ResultRow[] = [];
   const only = args.only;
   const entries = ENTRIES.filter(
     (e) => only === undefined || [e.family, e.operationId, e.label].some((s) => s.includes(only)),
@@ -273,11 +285,11 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`${entry.operationId} ${entry.label}: HTTP ${res.status} ${body}`);
       const recorded = sink.list;
       // The case's own SQL must be what the server ran, else its engine column would lie.
-      if (i === -2 && entry.sql && !recorded.some((r) => squash(r.query) === squash(entry.sql?.(c) ?? ''))) {
+      if (i === -2 && entry.sql && !recorded.some((r) => squash(r.sql) === squash(entry.sql?.(c) ?? ''))) {
         log(`WARNING ${entry.operationId} ${entry.label}: the case's SQL is not among the queries the server ran`);
       }
       const t2 = performance.now();
-      for (const r of recorded) await (await raw.query(r as never)).json();
+      for (const r of recorded) await raw.rows(r);
       const t3 = performance.now();
       let pgMs = Number.NaN;
       if (pgClient && entry.pg) {
@@ -295,7 +307,7 @@ async function main(): Promise<void> {
     const h95 = pct(http, 95);
     const e50 = pct(engine, 50);
     const p50 = pgTimes.length > 0 ? pct(pgTimes, 50) : Number.NaN;
-    const target = TARGET_P95_MS[entry.family];
+    const target = targetP95({ family: entry.family, variant: entry.label }, loaded.events);
     const cells = [
       entry.family,
       entry.operationId.replace('Analytics_', ''),
@@ -307,14 +319,34 @@ async function main(): Promise<void> {
       ratio(h50, e50),
       ms(p50),
       ratio(p50, e50),
-      `≤ ${target}`,
-      h95 <= target ? 'yes' : 'no',
+      target === undefined ? '–' : `≤ ${target}`,
+      target === undefined ? '–' : h95 <= target ? 'yes' : 'no',
     ];
+    results.push({
+      family: entry.family,
+      endpoint: entry.operationId.replace('Analytics_', ''),
+      variant: entry.label,
+      httpP50: h50,
+      httpP95: h95,
+      engineP50: e50,
+      engineP95: pct(engine, 95),
+      elapsedP50: Number.NaN,
+      pgP50: p50,
+    });
     const row = `| ${cells.join(' | ')} |`;
     lines.push(row);
     log(row);
   }
 
+  const run: RunResult = {
+    events: loaded.events,
+    bots: args.bots,
+    days: args.days,
+    date: new Date().toISOString().slice(0, 10),
+    rows: results,
+  };
+  if (only === undefined) saveRun(run);
+  const storage = await storagePerTable(services.ch, loaded.events);
   const cpus = os.cpus();
   const machine = `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
   process.stdout.write(
@@ -326,12 +358,24 @@ async function main(): Promise<void> {
       '',
       ...lines,
       '',
+      'Per family (issue 12 targets; "met" = every p95 target and the PG/HTTP ratio):',
+      '',
+      ...familyVerdict(run),
+      '',
+      'Storage (active parts on disk):',
+      '',
+      ...storage,
+      '',
+      'Growth with data size (HTTP p50 / p95 in ms, every size measured so far):',
+      '',
+      ...growthTable(),
+      '',
     ].join('\n'),
   );
 
   await app.close();
   await pgClient?.end();
-  services.ch = raw;
+  services.reader = raw;
   await services.close();
 }
 

@@ -1,8 +1,8 @@
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
-import { FIRST_EVENT_FILTER_COLS, startedConversationsSql } from './conversation-facts.ts';
-import { BOT_KEY, type BotScope, queryRows, scopeParams } from './query.ts';
-import { fillBuckets, fixedSeries, rankedSeries, type SeriesData } from './series.ts';
-import { bucketStartSql, filterSql } from './sql.ts';
+import { rankedPerValue, readSeries, seriesPerMeasure } from './measures.ts';
+import { type BotScope, num, selectRows } from './query.ts';
+import { fixedSeries, type SeriesData } from './series.ts';
+import { startedConversations } from './sources.ts';
 
 export type ConversationGroup = 'channel_type' | 'language';
 export type ConversationStat = 'num_messages' | 'duration_seconds' | 'num_conversations';
@@ -13,9 +13,8 @@ export type ConversationStat = 'num_messages' | 'duration_seconds' | 'num_conver
  * startedConversationsSql), filtered on the first event.
  */
 function startedInRange(s: BotScope): { sql: string; params: Record<string, unknown> } {
-  const f = filterSql(s.filters, FIRST_EVENT_FILTER_COLS);
-  const sql = startedConversationsSql({ keyWhere: BOT_KEY, where: f.sql });
-  return { sql, params: { ...scopeParams(s), ...f.params } };
+  const rows = startedConversations.rows(s);
+  return { sql: `SELECT * FROM ${rows.from} WHERE ${rows.where}`, params: rows.params };
 }
 
 /** Analytics_GetConversations: conversations started per bucket, optionally one series per group value. */
@@ -25,31 +24,18 @@ export async function conversationsSeries(
   groupBy: ConversationGroup | undefined,
   signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
-  const inner = startedInRange(s);
-  const group = groupBy === 'channel_type' ? 'first_channel' : groupBy === 'language' ? 'first_language' : "''";
-  const rows = await queryRows<{ b: number; g: string; n: number }>(
-    reader,
-    `SELECT ${bucketStartSql(s.range, 's')} AS b, ${group} AS g, count() AS n FROM (${inner.sql}) GROUP BY b, g`,
-    inner.params,
-    signal,
-  );
-  const starts = s.range.bucketStarts;
+  const read = { source: startedConversations, scope: s, range: s.range, measures: ['conversations'] as const };
   if (groupBy === undefined) {
-    const values = fillBuckets(
-      starts,
-      rows.map((r) => ({ bucketMs: Number(r.b), value: Number(r.n) })),
-    );
-    return fixedSeries(['conversations'], [values], s.range.labels);
+    return seriesPerMeasure(await readSeries(reader, read, signal), s.range, read.measures, ['conversations']);
   }
-  const byGroup = new Map<string, { bucketMs: number; value: number }[]>();
-  for (const r of rows) {
-    const list = byGroup.get(r.g) ?? [];
-    list.push({ bucketMs: Number(r.b), value: Number(r.n) });
-    byGroup.set(r.g, list);
-  }
-  const filled = new Map<string, number[]>();
-  for (const [g, list] of byGroup) filled.set(g, fillBuckets(starts, list));
-  return rankedSeries(filled, s.range.labels, (g) => ({ [groupBy]: g }));
+  const rows = await readSeries(reader, { ...read, dimensions: [groupBy] }, signal);
+  return rankedPerValue(
+    rows,
+    s.range,
+    'conversations',
+    (r) => r.dims[groupBy],
+    (g) => ({ [groupBy]: g }),
+  );
 }
 
 const NUM_LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10+'];
@@ -91,11 +77,10 @@ export async function conversationsInsights(
       ) GROUP BY bin`;
     params = inner.params;
   }
-  const rows = await queryRows<{ bin: number; n: number }>(reader, query, params, signal);
+  const rows = await selectRows(reader, query, params, { bin: num, n: num }, signal);
   const values = labels.map(() => 0);
   for (const r of rows) {
-    const i = Number(r.bin);
-    if (i >= 0 && i < values.length) values[i] = (values[i] ?? 0) + Number(r.n);
+    if (r.bin >= 0 && r.bin < values.length) values[r.bin] = (values[r.bin] ?? 0) + r.n;
   }
   return fixedSeries([stat], [values], labels);
 }

@@ -7,6 +7,7 @@
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { FIRST_EVENT_FILTER_COLS } from './conversation-facts.ts';
 import { flowStepDetailsSql, flowStepEdgesSql, flowStepsSql, flowsSql } from './flows-sql.ts';
+import { num, selectRows, str } from './query.ts';
 import { type BotVersion, type Filters, filterSql, rangeParams } from './sql.ts';
 import type { TimeRange } from './time-range.ts';
 
@@ -61,14 +62,7 @@ function common(scope: FlowScope): { where: string; params: Record<string, unkno
   };
 }
 
-async function rows<T>(
-  reader: AnalyticsReader,
-  sql: string,
-  params: Record<string, unknown>,
-  signal: AbortSignal | undefined,
-): Promise<T[]> {
-  return (await reader.rows({ sql, params, signal })) as T[];
-}
+const DETAILS = { message_count: num, drop_off_count: num, conversation_count: num };
 
 export async function getFlows(
   reader: AnalyticsReader,
@@ -77,8 +71,14 @@ export async function getFlows(
   signal: AbortSignal | undefined,
 ): Promise<{ nodes: FlowNode[] }> {
   const { where, params } = common(scope);
-  const nodes = await rows<FlowNode>(reader, flowsSql(where), { ...params, path, path_len: path.length }, signal);
-  return { nodes: nodes.map((n) => ({ occurrences: Number(n.occurrences), id: n.id })) };
+  const nodes = await selectRows(
+    reader,
+    flowsSql(where),
+    { ...params, path, path_len: path.length },
+    { occurrences: num, id: str },
+    signal,
+  );
+  return { nodes: nodes.map((n) => ({ occurrences: n.occurrences, id: n.id })) };
 }
 
 export async function getFlowStepDetails(
@@ -88,12 +88,8 @@ export async function getFlowStepDetails(
   signal: AbortSignal | undefined,
 ): Promise<FlowStepDetails> {
   const { where, params } = common(scope);
-  const [r] = await rows<FlowStepDetails>(reader, flowStepDetailsSql(where), { ...params, step }, signal);
-  return {
-    message_count: Number(r?.message_count ?? 0),
-    drop_off_count: Number(r?.drop_off_count ?? 0),
-    conversation_count: Number(r?.conversation_count ?? 0),
-  };
+  const [r] = await selectRows(reader, flowStepDetailsSql(where), { ...params, step }, DETAILS, signal);
+  return r ?? { message_count: 0, drop_off_count: 0, conversation_count: 0 };
 }
 
 export async function getFlowStepEdges(
@@ -104,10 +100,11 @@ export async function getFlowStepEdges(
   signal: AbortSignal | undefined,
 ): Promise<{ edges: FlowEdge[] }> {
   const { where, params } = common(scope);
-  const edges = await rows<{ count: string; id: string; type: string; self_type: string }>(
+  const edges = await selectRows(
     reader,
     flowStepEdgesSql(where, direction),
     { ...params, step },
+    { count: num, id: str, type: str, self_type: str },
     signal,
   );
   return {
@@ -115,7 +112,7 @@ export async function getFlowStepEdges(
       const neighbour = { id: e.id, type: e.type };
       const self = { id: step, type: e.self_type };
       return {
-        count: Number(e.count),
+        count: e.count,
         id: e.id,
         type: e.type,
         from_step: direction === 'sources' ? neighbour : self,
@@ -132,15 +129,14 @@ export async function getFlowSteps(
   signal: AbortSignal | undefined,
 ): Promise<{ steps: FlowStepSummary[] }> {
   const { where, params } = common(scope);
-  type Row = { id: string; type: string; message_count: string; conversation_count: string; drop_off_count: string };
-  const steps = await rows<Row>(reader, flowStepsSql(where), params, signal);
+  const steps = await selectRows(reader, flowStepsSql(where), params, { id: str, type: str, ...DETAILS }, signal);
   return {
     steps: steps.map((s) => ({
       id: s.id,
       type: s.type,
-      message_count: Number(s.message_count),
-      conversation_count: Number(s.conversation_count),
-      drop_off_count: Number(s.drop_off_count),
+      message_count: s.message_count,
+      conversation_count: s.conversation_count,
+      drop_off_count: s.drop_off_count,
     })),
   };
 }

@@ -1,9 +1,9 @@
 import { badParam } from '../errors.ts';
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
-import { type BotScope, queryRows } from './query.ts';
-import { userMessageRows } from './rollup-source.ts';
-import { fillBuckets, rankedSeries, type SeriesData } from './series.ts';
-import { bucketStartSql } from './sql.ts';
+import { rankedPerValue, readSeries } from './measures.ts';
+import { type BotScope, num, selectRows, str } from './query.ts';
+import type { SeriesData } from './series.ts';
+import { understoodMessages } from './sources.ts';
 
 export interface IntentInfo {
   intent_id: string;
@@ -26,15 +26,18 @@ export async function rankIntents(
   s: BotScope,
   signal: AbortSignal | undefined,
 ): Promise<IntentInfo[]> {
-  const src = userMessageRows(s, { understood: true });
-  const rows = await queryRows<{ intent: string; n: number }>(
+  const src = understoodMessages;
+  const rows = src.rows(s);
+  const ranked = await selectRows(
     reader,
-    `SELECT toString(intent) AS intent, sum(n) AS n FROM ${src.from} WHERE ${src.where}
+    `SELECT toString(${src.dimensions.intent}) AS intent, toUInt64(${src.measures.messages}) AS n
+     FROM ${rows.from} WHERE ${rows.where}
      GROUP BY intent ORDER BY n DESC, intent ASC`,
-    src.params,
+    rows.params,
+    { intent: str, n: num },
     signal,
   );
-  return rows.map((r, i) => ({ intent_id: r.intent, count: Number(r.n), rank: i + 1 }));
+  return ranked.map((r, i) => ({ intent_id: r.intent, count: r.n, rank: i + 1 }));
 }
 
 // Cursors are opaque to clients: base64url of {"v":1,"rank":N}. Anything else
@@ -123,28 +126,23 @@ export async function intentInsights(
   s: BotScope,
   signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
-  const src = userMessageRows(s, { understood: true });
-  const rows = await queryRows<{ b: number; intent: string; n: number }>(
+  const rows = await readSeries(
     reader,
-    `SELECT ${bucketStartSql(s.range, 't')} AS b, toString(intent) AS intent, sum(n) AS n
-     FROM ${src.from} WHERE ${src.where}
-     GROUP BY b, intent`,
-    src.params,
+    { source: understoodMessages, scope: s, range: s.range, measures: ['messages'], dimensions: ['intent'] },
     signal,
   );
-  const byIntent = new Map<string, { bucketMs: number; value: number }[]>();
   const totals = new Map<string, number>();
-  for (const r of rows) {
-    const list = byIntent.get(r.intent) ?? [];
-    list.push({ bucketMs: Number(r.b), value: Number(r.n) });
-    byIntent.set(r.intent, list);
-    totals.set(r.intent, (totals.get(r.intent) ?? 0) + Number(r.n));
-  }
-  const top = [...totals.entries()]
-    .sort((x, y) => y[1] - x[1] || byteOrder(x[0], y[0]))
-    .slice(0, 10)
-    .map(([intent]) => intent);
-  const filled = new Map<string, number[]>();
-  for (const intent of top) filled.set(intent, fillBuckets(s.range.bucketStarts, byIntent.get(intent) ?? []));
-  return rankedSeries(filled, s.range.labels);
+  for (const r of rows) totals.set(r.dims.intent, (totals.get(r.dims.intent) ?? 0) + r.values.messages);
+  const top = new Set(
+    [...totals.entries()]
+      .sort((x, y) => y[1] - x[1] || byteOrder(x[0], y[0]))
+      .slice(0, 10)
+      .map(([intent]) => intent),
+  );
+  return rankedPerValue(
+    rows.filter((r) => top.has(r.dims.intent)),
+    s.range,
+    'messages',
+    (r) => r.dims.intent,
+  );
 }

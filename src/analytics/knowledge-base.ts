@@ -4,9 +4,10 @@
  * whose own timestamp is in range, filtered on their own channel_type and language.
  */
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
-import { BOT_KEY, type BotScope, eventFilters, queryRows, scopeParams } from './query.ts';
-import { fillBuckets, fixedSeries, SERIE_MAX, type SeriesData } from './series.ts';
-import { bucketStartSql, IN_RANGE } from './sql.ts';
+import { readSeries, seriesPerMeasure, seriesSql } from './measures.ts';
+import { type BotScope, num, selectRows, str } from './query.ts';
+import { SERIE_MAX, type SeriesData } from './series.ts';
+import { botKbQueries } from './sources.ts';
 
 export const KB_LABELS = ['answered', 'unanswered'] as const;
 
@@ -19,29 +20,11 @@ export interface KnowledgeBaseTag {
   rank: number;
 }
 
-/** kb_query events of the bot+version in range, with the event filters. */
-function kbQueriesWhere(s: BotScope): { sql: string; params: Record<string, unknown> } {
-  const f = eventFilters(s);
-  return {
-    sql: `${BOT_KEY} AND type = 'kb_query' AND ${IN_RANGE('ts')}${f.sql}`,
-    params: { ...scopeParams(s), ...f.params },
-  };
-}
+const KB_MEASURES = ['answered', 'unanswered'] as const;
 
-/**
- * The SQL of both endpoints, as pure builders so the benchmark runs the same text.
- * (Aliases differ from the `answered` column: ClickHouse would substitute an alias of
- * that name into countIf.)
- */
+/** The usage read, pure so the benchmark runs the same text. */
 export function kbUsageSql(s: BotScope): { query: string; params: Record<string, unknown> } {
-  const where = kbQueriesWhere(s);
-  return {
-    query: `SELECT ${bucketStartSql(s.range, 'ts')} AS b,
-    toUInt64(countIf(answered = 1)) AS n_answered,
-    toUInt64(countIf(answered = 0)) AS n_unanswered
-FROM events WHERE ${where.sql} GROUP BY b`,
-    params: where.params,
-  };
+  return seriesSql({ source: botKbQueries, scope: s, range: s.range, measures: KB_MEASURES });
 }
 
 /**
@@ -50,13 +33,13 @@ FROM events WHERE ${where.sql} GROUP BY b`,
  * order (the contract's "then tag"). LIMIT keeps the answer at 100 tags.
  */
 export function kbTagsSql(s: BotScope): { query: string; params: Record<string, unknown> } {
-  const where = kbQueriesWhere(s);
+  const rows = botKbQueries.rows(s);
   return {
     query: `SELECT tag, toUInt64(count()) AS n
-FROM events ARRAY JOIN arrayDistinct(tags) AS tag
-WHERE ${where.sql}
+FROM ${rows.from} ARRAY JOIN arrayDistinct(tags) AS tag
+WHERE ${rows.where}
 GROUP BY tag ORDER BY n DESC, tag ASC LIMIT {kb_limit:UInt32}`,
-    params: { ...where.params, kb_limit: MAX_KB_TAGS },
+    params: { ...rows.params, kb_limit: MAX_KB_TAGS },
   };
 }
 
@@ -66,19 +49,8 @@ export async function knowledgeBaseUsage(
   s: BotScope,
   signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
-  const q = kbUsageSql(s);
-  const rows = await queryRows<{ b: number | string; n_answered: number | string; n_unanswered: number | string }>(
-    reader,
-    q.query,
-    q.params,
-    signal,
-  );
-  const pick = (col: 'n_answered' | 'n_unanswered') =>
-    fillBuckets(
-      s.range.bucketStarts,
-      rows.map((r) => ({ bucketMs: Number(r.b), value: Number(r[col]) })),
-    );
-  return fixedSeries(KB_LABELS, [pick('n_answered'), pick('n_unanswered')], s.range.labels);
+  const read = { source: botKbQueries, scope: s, range: s.range, measures: KB_MEASURES };
+  return seriesPerMeasure(await readSeries(reader, read, signal), s.range, KB_MEASURES, KB_LABELS);
 }
 
 /**
@@ -91,6 +63,6 @@ export async function knowledgeBaseTags(
   signal: AbortSignal | undefined,
 ): Promise<KnowledgeBaseTag[]> {
   const q = kbTagsSql(s);
-  const rows = await queryRows<{ tag: string; n: number | string }>(reader, q.query, q.params, signal);
-  return rows.map((r, i) => ({ tag: r.tag, count: Math.min(Number(r.n), SERIE_MAX), rank: i + 1 }));
+  const rows = await selectRows(reader, q.query, q.params, { tag: str, n: num }, signal);
+  return rows.map((r, i) => ({ tag: r.tag, count: Math.min(r.n, SERIE_MAX), rank: i + 1 }));
 }

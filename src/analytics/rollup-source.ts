@@ -90,8 +90,10 @@ function combine(
   };
 }
 
+export { MESSAGE_CATEGORY_SQL };
+
 /** Understood text messages (category 0): the only ones that carry an intent (§2). */
-const UNDERSTOOD_RAW = "kind NOT IN ('button', 'media') AND has_intent = 1";
+export const UNDERSTOOD_SQL = "kind NOT IN ('button', 'media') AND has_intent = 1";
 
 /**
  * The scope's user messages in range, filtered on their own channel and language, as rows
@@ -104,7 +106,7 @@ export function userMessageRows(s: BotScope, opts: { understood?: boolean } = {}
   const raw = (outside: string) =>
     `SELECT ts AS t, toUInt8(${MESSAGE_CATEGORY_SQL}) AS category, intent, toUInt64(1) AS n
      FROM events WHERE ${BOT_KEY} AND ${USER_MESSAGE} AND ${IN_RANGE('ts')}${outside}${f.sql}${
-       opts.understood ? ` AND ${UNDERSTOOD_RAW}` : ''
+       opts.understood ? ` AND ${UNDERSTOOD_SQL}` : ''
      }`;
   const rollup = `SELECT toDateTime64(b, 3, 'UTC') AS t, category, intent, messages AS n
      FROM user_messages_15m WHERE ${BOT_KEY} AND ${IN_WINDOW}${f.sql}${opts.understood ? ' AND category = 0' : ''}`;

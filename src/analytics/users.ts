@@ -1,5 +1,5 @@
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
-import { type BotScope, queryRows } from './query.ts';
+import { type BotScope, num, selectRows } from './query.ts';
 import { activeUserRows } from './rollup-source.ts';
 import { fillBuckets, fixedSeries, type SeriesData } from './series.ts';
 import { bucketStartSql } from './sql.ts';
@@ -8,7 +8,9 @@ import { bucketStartSql } from './sql.ts';
  * Analytics_GetUsers: total / new / returning per bucket. A user is new in a bucket
  * when their first message ever for the bot+version (user_first_seen, over all
  * channels and languages, also before start_time) falls in that bucket's calendar
- * span; without a bucket the span is exactly [start_time, end_time).
+ * span; without a bucket the span is exactly [start_time, end_time). Active users come from
+ * the 15-minute rollup where it answers exactly (rollup-source.ts): it keeps user ids, so the
+ * join stays exact under filters.
  */
 export async function usersSeries(
   reader: AnalyticsReader,
@@ -22,7 +24,7 @@ export async function usersSeries(
   // Only users first seen from the first bucket's calendar start on can be new (and an active
   // user's first message is before end_time), so the first-seen side stays small and events
   // are scanned once.
-  const rows = await queryRows<{ b: number; total: number; fresh: number }>(
+  const rows = await selectRows(
     reader,
     `SELECT b, count() AS total, countIf(f_known AND ${firstBucket}) AS fresh
      FROM (
@@ -36,16 +38,17 @@ export async function usersSeries(
      ) AS first_seen USING (user_id)
      GROUP BY b`,
     { ...active.params, span_start_ms: s.range.bucketStarts[0] ?? s.range.startMs },
+    { b: num, total: num, fresh: num },
     signal,
   );
   const starts = s.range.bucketStarts;
   const total = fillBuckets(
     starts,
-    rows.map((r) => ({ bucketMs: Number(r.b), value: Number(r.total) })),
+    rows.map((r) => ({ bucketMs: r.b, value: r.total })),
   );
   const fresh = fillBuckets(
     starts,
-    rows.map((r) => ({ bucketMs: Number(r.b), value: Number(r.fresh) })),
+    rows.map((r) => ({ bucketMs: r.b, value: r.fresh })),
   );
   const returning = total.map((t, i) => t - (fresh[i] ?? 0));
   return fixedSeries(['total', 'new', 'returning'], [total, fresh, returning], s.range.labels);
@@ -64,17 +67,18 @@ export async function userActivity(
   signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
   const active = activeUserRows(s);
-  const rows = await queryRows<{ d: number; h: number; n: number }>(
+  const rows = await selectRows(
     reader,
     `SELECT toDayOfWeek(t, 0, {tz:String}) AS d, toHour(t, {tz:String}) AS h, uniqExact(user_id) AS n
      FROM ${active.from} WHERE ${active.where} GROUP BY d, h`,
     active.params,
+    { d: num, h: num, n: num },
     signal,
   );
   const values = WEEKDAYS.map(() => HOURS.map(() => 0));
   for (const r of rows) {
-    const day = values[Number(r.d) - 1];
-    if (day !== undefined && Number(r.h) >= 0 && Number(r.h) < 24) day[Number(r.h)] = Number(r.n);
+    const day = values[r.d - 1];
+    if (day !== undefined && r.h >= 0 && r.h < 24) day[r.h] = r.n;
   }
   return fixedSeries(WEEKDAYS, values, HOURS);
 }
