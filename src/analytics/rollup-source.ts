@@ -73,7 +73,7 @@ const USER_MESSAGE = "type = 'message' AND direction = 'user'";
  */
 function combine(
   s: BotScope,
-  rollup: string,
+  rollup: (t: string) => string,
   raw: (outside: string) => string,
   params: Record<string, unknown>,
 ): RowsSql {
@@ -81,10 +81,11 @@ function combine(
   if (w === undefined) return { from: `(${raw('')})`, where: '1', params };
   const windowParams = { ...params, r_from_ms: w.fromMs, r_to_ms: w.toMs };
   if (w.fromMs === s.range.startMs && w.toMs === s.range.endMs) {
-    return { from: `(${rollup})`, where: '1', params: windowParams };
+    return { from: `(${rollup('b')})`, where: '1', params: windowParams };
   }
+  // UNION ALL needs one type: the rollup's DateTime bucket as the events' DateTime64(3).
   return {
-    from: `(${rollup}\n     UNION ALL\n     ${raw(` AND ${OUTSIDE_WINDOW}`)})`,
+    from: `(${rollup("toDateTime64(b, 3, 'UTC')")}\n     UNION ALL\n     ${raw(` AND ${OUTSIDE_WINDOW}`)})`,
     where: '1',
     params: windowParams,
   };
@@ -108,7 +109,7 @@ export function userMessageRows(s: BotScope, opts: { understood?: boolean } = {}
      FROM events WHERE ${BOT_KEY} AND ${USER_MESSAGE} AND ${IN_RANGE('ts')}${outside}${f.sql}${
        opts.understood ? ` AND ${UNDERSTOOD_SQL}` : ''
      }`;
-  const rollup = `SELECT toDateTime64(b, 3, 'UTC') AS t, category, intent, messages AS n
+  const rollup = (t: string) => `SELECT ${t} AS t, category, intent, messages AS n
      FROM user_messages_15m WHERE ${BOT_KEY} AND ${IN_WINDOW}${f.sql}${opts.understood ? ' AND category = 0' : ''}`;
   return combine(s, rollup, raw, params);
 }
@@ -124,7 +125,7 @@ export function activeUserRows(s: BotScope): RowsSql {
   const raw = (outside: string) =>
     `SELECT ts AS t, user_id FROM events
      WHERE ${BOT_KEY} AND ${USER_MESSAGE} AND ${IN_RANGE('ts')}${outside}${f.sql}`;
-  const rollup = `SELECT toDateTime64(b, 3, 'UTC') AS t, user_id FROM active_users_15m
+  const rollup = (t: string) => `SELECT ${t} AS t, user_id FROM active_users_15m
      WHERE ${BOT_KEY} AND ${IN_WINDOW}${f.sql}`;
   return combine(s, rollup, raw, params);
 }
