@@ -5,8 +5,9 @@
  *
  * Both are per 15-minute UTC bucket `b`: a 15-minute UTC bucket lies inside one local hour,
  * day and week in every zone whose offset is a multiple of 15 minutes and whose transitions
- * fall on 15-minute UTC instants (every zone since 2012, see rollup-source.ts), so Asia/Kolkata
- * (+5:30) and Asia/Kathmandu (+5:45) are answered exactly from the same rows as UTC.
+ * fall on 15-minute UTC instants (every zone of the engine from 1980, see rollup-source.ts),
+ * so Asia/Kolkata (+5:30) and Asia/Kathmandu (+5:45) are answered exactly from the same rows
+ * as UTC.
  *
  * - `user_messages_15m`: user messages counted per bucket, channel, language, category
  *   (0..3, MESSAGE_CATEGORY_SQL) and intent. A sum: a retried insert must not reach it twice,
