@@ -15,7 +15,12 @@ import { after, before, describe, test } from 'node:test';
 import { Session } from 'chdb';
 import { type ClickHouseClient, createAnalyticsClient } from '../../src/store/clickhouse/client.ts';
 import { insertSettings } from '../../src/store/clickhouse/insert-settings.ts';
-import { AnalyticsSchemaError, CURRENT_MIGRATIONS, migrateAnalytics } from '../../src/store/clickhouse/migrate.ts';
+import {
+  AnalyticsSchemaError,
+  backfillRollups,
+  CURRENT_MIGRATIONS,
+  migrateAnalytics,
+} from '../../src/store/clickhouse/migrate.ts';
 import {
   migrationsTableStatement,
   rollupBackfillStatements,
@@ -204,6 +209,11 @@ describe('the cluster variant on a one-shard cluster', () => {
       await rows(summary),
     );
     // The rollups too: one user message counted once, its user once.
+    assert.deepEqual(await rows('SELECT sum(messages) AS n, count() AS r FROM user_messages_15m'), [{ n: 1, r: 1 }]);
+    assert.deepEqual(await rows('SELECT count() AS r FROM active_users_15m_local'), [{ r: 1 }]);
+    // Migration 110's backfill on the cluster (each shard from its own events, through the
+    // Distributed tables) rebuilds the same rollups: emptied first, not added to.
+    await backfillRollups(keeperless(ch), CLUSTER);
     assert.deepEqual(await rows('SELECT sum(messages) AS n, count() AS r FROM user_messages_15m'), [{ n: 1, r: 1 }]);
     assert.deepEqual(await rows('SELECT count() AS r FROM active_users_15m_local'), [{ r: 1 }]);
     // The shape of the users read: a Distributed events subquery joined to a Distributed

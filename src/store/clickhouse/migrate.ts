@@ -174,8 +174,10 @@ export async function backfillRollups(client: ClickHouseClient, cluster: string 
       clickhouse_settings: {
         // A redone backfill's blocks equal the interrupted one's: they are not retries.
         insert_deduplicate: 0,
-        // On a cluster: return once every shard stored its rows, before the record is written.
-        ...(cluster === undefined ? {} : { distributed_foreground_insert: 1 }),
+        // On a cluster: each shard runs the INSERT … SELECT on its own local tables (the
+        // rollups shard like events, so a shard's events make exactly its rollup rows), and the
+        // statement returns once every shard stored its rows, before the record is written.
+        ...(cluster === undefined ? {} : { parallel_distributed_insert_select: '2', distributed_foreground_insert: 1 }),
       },
     });
   }

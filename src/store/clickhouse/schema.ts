@@ -243,8 +243,9 @@ export function rollupStatements(cluster: string | undefined): string[] {
  * blocks as the interrupted one and must not be dropped as their retry.
  *
  * On a cluster the rollups are emptied on every node (ON CLUSTER) and filled through the
- * Distributed tables, whose sharding key (team, bot) puts each row on the shard that holds
- * its events, where the views will keep it.
+ * Distributed tables; with parallel_distributed_insert_select = 2 (migrate.ts) each shard fills
+ * its local rollups from its local events, which is where the views keep them (one sharding
+ * key for all).
  */
 export function rollupBackfillStatements(cluster: string | undefined): string[] {
   const on = onCluster(cluster);
