@@ -7,51 +7,34 @@ import { MAX_CALL_SECONDS } from '../ingest/limits.ts';
 import { FIRST_EVENT_FILTER_COLS, startedConversationsSql } from './conversation-facts.ts';
 import type { Source } from './measures.ts';
 import { BOT_KEY, type BotScope, eventFilters, scopeParams } from './query.ts';
+import { userMessageRows } from './rollup-source.ts';
 import { type Filters, filterSql, IN_RANGE, rangeParams } from './sql.ts';
 import { GROUP_COLUMN, type TeamGroupField } from './team-group-by.ts';
 import type { TimeRange } from './time-range.ts';
 
-/**
- * Category index (0..3 in MESSAGE_LABELS order) of a user message (§2): buttons and
- * media by kind, text by whether an intent was recognised.
- */
-export const MESSAGE_CATEGORY_SQL = "multiIf(kind = 'button', 2, kind = 'media', 3, has_intent = 1, 0, 1)";
-
-/** Understood text messages: the only ones that carry an intent (§2). */
-export const UNDERSTOOD_SQL = "kind NOT IN ('button', 'media') AND has_intent = 1";
-
-/** User messages in range by their own timestamp and fields (§7 event metric). */
-export function userMessagesWhere(s: BotScope): { sql: string; params: Record<string, unknown> } {
-  const f = eventFilters(s);
-  return {
-    sql: `${BOT_KEY} AND type = 'message' AND direction = 'user' AND ${IN_RANGE('ts')}${f.sql}`,
-    params: { ...scopeParams(s), ...f.params },
-  };
-}
+export { MESSAGE_CATEGORY_SQL, UNDERSTOOD_SQL } from './rollup-source.ts';
 
 type MessageMeasure = 'messages';
 type MessageDimension = 'category' | 'intent';
 
-/** The bot's user messages in range, filtered on their own channel and language. */
+/**
+ * The bot's user messages in range, filtered on their own channel and language: from the
+ * 15-minute rollup where it answers exactly, raw events elsewhere (rollup-source.ts), as rows
+ * (t, category, intent, n) of n messages each.
+ */
 export const userMessages: Source<BotScope, MessageMeasure, MessageDimension> = {
-  name: 'user messages (events)',
-  rows: (s) => {
-    const w = userMessagesWhere(s);
-    return { from: 'events', where: w.sql, params: w.params };
-  },
-  time: 'ts',
-  measures: { messages: 'count()' },
-  dimensions: { category: MESSAGE_CATEGORY_SQL, intent: 'intent' },
+  name: 'user messages (user_messages_15m + events)',
+  rows: (s) => userMessageRows(s),
+  time: 't',
+  measures: { messages: 'sum(n)' },
+  dimensions: { category: 'category', intent: 'intent' },
 };
 
-/** The understood ones of those: the messages intents are counted on. */
+/** The understood ones of those (category 0): the messages intents are counted on. */
 export const understoodMessages: Source<BotScope, MessageMeasure, MessageDimension> = {
   ...userMessages,
-  name: 'understood user messages (events)',
-  rows: (s) => {
-    const w = userMessagesWhere(s);
-    return { from: 'events', where: `${w.sql} AND ${UNDERSTOOD_SQL}`, params: w.params };
-  },
+  name: 'understood user messages (user_messages_15m + events)',
+  rows: (s) => userMessageRows(s, { understood: true }),
 };
 
 /**

@@ -1,21 +1,23 @@
 import type { AnalyticsReader } from '../store/clickhouse/reader.ts';
 import { type BotScope, num, selectRows } from './query.ts';
+import { activeUserRows } from './rollup-source.ts';
 import { fillBuckets, fixedSeries, type SeriesData } from './series.ts';
-import { userMessagesWhere } from './sources.ts';
 import { bucketStartSql } from './sql.ts';
 
 /**
  * Analytics_GetUsers: total / new / returning per bucket. A user is new in a bucket
  * when their first message ever for the bot+version (user_first_seen, over all
  * channels and languages, also before start_time) falls in that bucket's calendar
- * span; without a bucket the span is exactly [start_time, end_time).
+ * span; without a bucket the span is exactly [start_time, end_time). Active users come from
+ * the 15-minute rollup where it answers exactly (rollup-source.ts): it keeps user ids, so the
+ * join stays exact under filters.
  */
 export async function usersSeries(
   reader: AnalyticsReader,
   s: BotScope,
   signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
-  const where = userMessagesWhere(s);
+  const active = activeUserRows(s);
   const firstBucket = s.range.bucket
     ? `${bucketStartSql(s.range, 'f')} = b`
     : 'f >= fromUnixTimestamp64Milli({start_ms:Int64}) AND f < fromUnixTimestamp64Milli({end_ms:Int64})';
@@ -26,7 +28,7 @@ export async function usersSeries(
     reader,
     `SELECT b, count() AS total, countIf(f_known AND ${firstBucket}) AS fresh
      FROM (
-       SELECT ${bucketStartSql(s.range, 'ts')} AS b, user_id FROM events WHERE ${where.sql} GROUP BY b, user_id
+       SELECT ${bucketStartSql(s.range, 't')} AS b, user_id FROM ${active.from} WHERE ${active.where} GROUP BY b, user_id
      ) AS active
      LEFT JOIN (
        SELECT user_id, min(first_ts) AS f, 1 AS f_known FROM user_first_seen
@@ -35,7 +37,7 @@ export async function usersSeries(
        HAVING f >= fromUnixTimestamp64Milli({span_start_ms:Int64}) AND f < fromUnixTimestamp64Milli({end_ms:Int64})
      ) AS first_seen USING (user_id)
      GROUP BY b`,
-    { ...where.params, span_start_ms: s.range.bucketStarts[0] ?? s.range.startMs },
+    { ...active.params, span_start_ms: s.range.bucketStarts[0] ?? s.range.startMs },
     { b: num, total: num, fresh: num },
     signal,
   );
@@ -64,12 +66,12 @@ export async function userActivity(
   s: BotScope,
   signal: AbortSignal | undefined,
 ): Promise<SeriesData> {
-  const where = userMessagesWhere(s);
+  const active = activeUserRows(s);
   const rows = await selectRows(
     reader,
-    `SELECT toDayOfWeek(ts, 0, {tz:String}) AS d, toHour(ts, {tz:String}) AS h, uniqExact(user_id) AS n
-     FROM events WHERE ${where.sql} GROUP BY d, h`,
-    where.params,
+    `SELECT toDayOfWeek(t, 0, {tz:String}) AS d, toHour(t, {tz:String}) AS h, uniqExact(user_id) AS n
+     FROM ${active.from} WHERE ${active.where} GROUP BY d, h`,
+    active.params,
     { d: num, h: num, n: num },
     signal,
   );

@@ -15,8 +15,18 @@ import { after, before, describe, test } from 'node:test';
 import { Session } from 'chdb';
 import { type ClickHouseClient, createAnalyticsClient } from '../../src/store/clickhouse/client.ts';
 import { insertSettings } from '../../src/store/clickhouse/insert-settings.ts';
-import { AnalyticsSchemaError, migrateAnalytics, SCHEMA_MIGRATION } from '../../src/store/clickhouse/migrate.ts';
-import { migrationsTableStatement, SHARDING_KEY, schemaStatements } from '../../src/store/clickhouse/schema.ts';
+import {
+  AnalyticsSchemaError,
+  backfillRollups,
+  CURRENT_MIGRATIONS,
+  migrateAnalytics,
+} from '../../src/store/clickhouse/migrate.ts';
+import {
+  migrationsTableStatement,
+  rollupBackfillStatements,
+  SHARDING_KEY,
+  schemaStatements,
+} from '../../src/store/clickhouse/schema.ts';
 
 const CLUSTER = 'analytics';
 const statements = [migrationsTableStatement(CLUSTER), ...schemaStatements(CLUSTER)];
@@ -86,7 +96,7 @@ describe('cluster DDL', () => {
       assert.ok(row?.f.includes(`ON CLUSTER ${CLUSTER}`), `${q}\n→ ${row?.f}`);
     }
     const text = statements.join('\n');
-    for (const t of ['events', 'conversation_summary', 'user_first_seen']) {
+    for (const t of ['events', 'conversation_summary', 'user_first_seen', 'user_messages_15m', 'active_users_15m']) {
       assert.match(text, new RegExp(`CREATE TABLE IF NOT EXISTS ${t}_local ON CLUSTER ${CLUSTER}\\n`));
       assert.ok(
         text.includes(`ENGINE = Distributed(${CLUSTER}, currentDatabase(), ${t}_local, ${SHARDING_KEY})`),
@@ -97,8 +107,27 @@ describe('cluster DDL', () => {
       statements.find((q) => q.startsWith(`CREATE TABLE IF NOT EXISTS ${t}_local `)) ?? '';
     const keeperPath = (t: string) => `'/clickhouse/tables/{shard}/{database}/${t}_local', '{replica}'`;
     assert.ok(local('events').includes(`ENGINE = ReplicatedMergeTree(${keeperPath('events')})`));
-    for (const t of ['conversation_summary', 'user_first_seen']) {
+    for (const t of ['conversation_summary', 'user_first_seen', 'user_messages_15m']) {
       assert.ok(local(t).includes(`ENGINE = ReplicatedAggregatingMergeTree(${keeperPath(t)})`), t);
+    }
+    assert.ok(
+      local('active_users_15m').includes(`ENGINE = ReplicatedReplacingMergeTree(${keeperPath('active_users_15m')})`),
+    );
+    for (const v of ['user_messages_15m', 'active_users_15m']) {
+      assert.match(text, new RegExp(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${v}_mv ON CLUSTER \\w+ TO ${v}_local`));
+    }
+    // The backfill empties the local rollups on every node and fills them through the
+    // Distributed tables (same sharding key as events).
+    const backfill = rollupBackfillStatements(CLUSTER);
+    assert.deepEqual(backfill.slice(0, 2), [
+      `TRUNCATE TABLE IF EXISTS user_messages_15m_local ON CLUSTER ${CLUSTER}`,
+      `TRUNCATE TABLE IF EXISTS active_users_15m_local ON CLUSTER ${CLUSTER}`,
+    ]);
+    for (const q of backfill) {
+      const [row] = await (
+        await ch.query({ query: 'SELECT formatQuery({q:String}) AS f', query_params: { q }, format: 'JSONEachRow' })
+      ).json<{ f: string }>();
+      assert.ok(row?.f, q);
     }
     assert.match(
       text,
@@ -114,12 +143,15 @@ describe('cluster DDL', () => {
 
 describe('the cluster variant on a one-shard cluster', () => {
   test('migrates, once', async () => {
-    assert.deepEqual(await migrateAnalytics(keeperless(ch), { cluster: CLUSTER }), [SCHEMA_MIGRATION]);
+    assert.deepEqual(await migrateAnalytics(keeperless(ch), { cluster: CLUSTER }), CURRENT_MIGRATIONS);
     assert.deepEqual(await migrateAnalytics(keeperless(ch), { cluster: CLUSTER }), []);
     const engines = await rows<{ name: string; engine: string }>(
       'SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name',
     );
     assert.deepEqual(engines, [
+      { name: 'active_users_15m', engine: 'Distributed' },
+      { name: 'active_users_15m_local', engine: 'ReplacingMergeTree' },
+      { name: 'active_users_15m_mv', engine: 'MaterializedView' },
       { name: 'conversation_summary', engine: 'Distributed' },
       { name: 'conversation_summary_local', engine: 'AggregatingMergeTree' },
       { name: 'conversation_summary_mv', engine: 'MaterializedView' },
@@ -129,6 +161,9 @@ describe('the cluster variant on a one-shard cluster', () => {
       { name: 'user_first_seen', engine: 'Distributed' },
       { name: 'user_first_seen_local', engine: 'AggregatingMergeTree' },
       { name: 'user_first_seen_mv', engine: 'MaterializedView' },
+      { name: 'user_messages_15m', engine: 'Distributed' },
+      { name: 'user_messages_15m_local', engine: 'AggregatingMergeTree' },
+      { name: 'user_messages_15m_mv', engine: 'MaterializedView' },
     ]);
   });
 
@@ -173,6 +208,14 @@ describe('the cluster variant on a one-shard cluster', () => {
       await rows(summary.replace('conversation_summary', 'conversation_summary_local')),
       await rows(summary),
     );
+    // The rollups too: one user message counted once, its user once.
+    assert.deepEqual(await rows('SELECT sum(messages) AS n, count() AS r FROM user_messages_15m'), [{ n: 1, r: 1 }]);
+    assert.deepEqual(await rows('SELECT count() AS r FROM active_users_15m_local'), [{ r: 1 }]);
+    // Migration 110's backfill on the cluster (each shard from its own events, through the
+    // Distributed tables) rebuilds the same rollups: emptied first, not added to.
+    await backfillRollups(keeperless(ch), CLUSTER);
+    assert.deepEqual(await rows('SELECT sum(messages) AS n, count() AS r FROM user_messages_15m'), [{ n: 1, r: 1 }]);
+    assert.deepEqual(await rows('SELECT count() AS r FROM active_users_15m_local'), [{ r: 1 }]);
     // The shape of the users read: a Distributed events subquery joined to a Distributed
     // user_first_seen subquery.
     assert.deepEqual(

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { type ClickHouseClient, createAnalyticsClient } from '../../src/store/clickhouse/client.ts';
 import { insertSettings } from '../../src/store/clickhouse/insert-settings.ts';
 import { legacyUpgradeStatements } from '../../src/store/clickhouse/legacy-schema.ts';
-import { AnalyticsSchemaError, migrateAnalytics, SCHEMA_MIGRATION } from '../../src/store/clickhouse/migrate.ts';
+import { AnalyticsSchemaError, CURRENT_MIGRATIONS, migrateAnalytics } from '../../src/store/clickhouse/migrate.ts';
 import { LEGACY_FILES, migrateLikeV1 } from './legacy-store.ts';
 import { dumpSchema, SCHEMA_FILE } from './schema-dump.ts';
 
@@ -117,7 +117,7 @@ test('a complete old store becomes the fresh schema, data intact, sums not doubl
       seen: await rows(ch, FIRST_SEEN),
     };
     assert.equal(before.events.length, FIRST.length + SECOND.length);
-    assert.deepEqual(await migrateAnalytics(ch), [SCHEMA_MIGRATION]);
+    assert.deepEqual(await migrateAnalytics(ch), CURRENT_MIGRATIONS);
     assert.deepEqual(await migrateAnalytics(ch), []);
     assert.equal(await dumpSchema(ch), expectedSchema, 'an upgraded store prints what a fresh one does');
     assert.deepEqual(await rows(ch, EVENTS), before.events);
@@ -134,7 +134,7 @@ test('a complete old store becomes the fresh schema, data intact, sums not doubl
     const names = await rows(ch, 'SELECT name FROM schema_migrations ORDER BY name');
     assert.deepEqual(
       names,
-      [...LEGACY_FILES, SCHEMA_MIGRATION].map((name) => ({ name })),
+      [...LEGACY_FILES, ...CURRENT_MIGRATIONS].map((name) => ({ name })),
     );
 
     // The dedupe window now holds: a batch retried with its token is stored once, in the
@@ -166,7 +166,7 @@ test('an upgrade interrupted after any of its statements is completed by the nex
     try {
       const before = { events: await rows(ch, EVENTS), summary: await rows(ch, SUMMARY) };
       for (const query of statements.slice(0, ran)) await ch.command({ query });
-      assert.deepEqual(await migrateAnalytics(ch), [SCHEMA_MIGRATION], `crash after ${ran} statement(s)`);
+      assert.deepEqual(await migrateAnalytics(ch), CURRENT_MIGRATIONS, `crash after ${ran} statement(s)`);
       assert.equal(await dumpSchema(ch), expectedSchema, `crash after ${ran} statement(s)`);
       assert.deepEqual(await rows(ch, EVENTS), before.events);
       assert.deepEqual(await rows(ch, SUMMARY), before.summary);

@@ -13,8 +13,10 @@ import { insertSettings } from '../../src/store/clickhouse/insert-settings.ts';
 import { LEGACY_MIGRATIONS } from '../../src/store/clickhouse/legacy-schema.ts';
 import {
   AnalyticsSchemaError,
+  CURRENT_MIGRATIONS,
   migrateAnalytics,
   planAnalyticsMigration,
+  ROLLUPS_MIGRATION,
   SCHEMA_MIGRATION,
 } from '../../src/store/clickhouse/migrate.ts';
 import { migrationsTableStatement, schemaStatements } from '../../src/store/clickhouse/schema.ts';
@@ -40,7 +42,7 @@ describe('a fresh store', () => {
         // The crashed start: schema_migrations made, some statements run, nothing recorded.
         await ch.command({ query: migrationsTableStatement(undefined) });
         for (const query of statements.slice(0, done)) await ch.command({ query });
-        assert.deepEqual(await migrateAnalytics(ch), [SCHEMA_MIGRATION]);
+        assert.deepEqual(await migrateAnalytics(ch), CURRENT_MIGRATIONS);
         assert.deepEqual(await migrateAnalytics(ch), []);
         assert.equal(await dumpSchema(ch), expected, `after ${done} statement(s): ${REGENERATE}`);
       } finally {
@@ -59,8 +61,21 @@ describe('planAnalyticsMigration', () => {
   const cases: { name: string; recorded: string[]; cluster?: string; plan?: string; error?: RegExp }[] = [
     { name: 'empty store', recorded: [], plan: 'create' },
     { name: 'empty store, cluster', recorded: [], cluster: 'analytics', plan: 'create' },
-    { name: 'squashed schema recorded', recorded: [SCHEMA_MIGRATION], plan: 'up-to-date' },
-    { name: 'upgraded old store', recorded: [...LEGACY_MIGRATIONS, SCHEMA_MIGRATION], plan: 'up-to-date' },
+    { name: 'squashed schema and rollups recorded', recorded: [...CURRENT_MIGRATIONS], plan: 'up-to-date' },
+    { name: 'squashed schema only (before issue 12)', recorded: [SCHEMA_MIGRATION], plan: 'add-rollups' },
+    {
+      name: 'squashed schema only, cluster',
+      recorded: [SCHEMA_MIGRATION],
+      cluster: 'analytics',
+      plan: 'add-rollups',
+    },
+    { name: 'upgraded old store', recorded: [...LEGACY_MIGRATIONS, ...CURRENT_MIGRATIONS], plan: 'up-to-date' },
+    { name: 'old store upgraded to 100 only', recorded: [...LEGACY_MIGRATIONS, SCHEMA_MIGRATION], plan: 'add-rollups' },
+    {
+      name: 'rollups recorded without the schema',
+      recorded: [ROLLUPS_MIGRATION],
+      error: /records 110_rollups but not 100_live_schema, which no version writes/,
+    },
     { name: 'complete old store', recorded: [...LEGACY_MIGRATIONS].reverse(), plan: 'upgrade-v1' },
     {
       name: 'half-migrated old store',

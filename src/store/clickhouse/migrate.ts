@@ -1,12 +1,22 @@
 import type { ClickHouseClient } from './client.ts';
 import { LEGACY_MIGRATIONS, legacyUpgradeStatements } from './legacy-schema.ts';
-import { migrationsTableStatement, schemaStatements } from './schema.ts';
+import { migrationsTableStatement, rollupBackfillStatements, rollupStatements, schemaStatements } from './schema.ts';
 
 /**
  * The name the squashed schema (schema.ts) is recorded under in schema_migrations. A later
  * change to the schema is a new name after it, with its own statements.
  */
 export const SCHEMA_MIGRATION = '100_live_schema';
+
+/**
+ * The rollups of user messages (issue 12, rollups.ts). A fresh store gets them with the rest
+ * of the schema and records both names; a store at 100 gets the tables, their views and a
+ * backfill from `events`.
+ */
+export const ROLLUPS_MIGRATION = '110_rollups';
+
+/** Every name a store this version made records, in order. */
+export const CURRENT_MIGRATIONS: readonly string[] = [SCHEMA_MIGRATION, ROLLUPS_MIGRATION];
 
 export interface MigrateAnalyticsOptions {
   /** `CLICKHOUSE_CLUSTER`: create the replicated + distributed variant with ON CLUSTER DDL. */
@@ -26,7 +36,7 @@ export class AnalyticsSchemaError extends Error {
   override name = 'AnalyticsSchemaError';
 }
 
-export type MigrationPlan = 'up-to-date' | 'create' | 'upgrade-v1';
+export type MigrationPlan = 'up-to-date' | 'create' | 'upgrade-v1' | 'add-rollups';
 
 /**
  * What to do with a store whose schema_migrations holds `recorded` (pure, so every case is
@@ -34,7 +44,7 @@ export type MigrationPlan = 'up-to-date' | 'create' | 'upgrade-v1';
  * schema: recorded by a newer version, or left half-way by an older one.
  */
 export function planAnalyticsMigration(recorded: readonly string[], cluster: string | undefined): MigrationPlan {
-  const known = new Set<string>([SCHEMA_MIGRATION, ...LEGACY_MIGRATIONS]);
+  const known = new Set<string>([...CURRENT_MIGRATIONS, ...LEGACY_MIGRATIONS]);
   const unknown = [...new Set(recorded.filter((n) => !known.has(n)))].sort();
   if (unknown.length > 0) {
     throw new AnalyticsSchemaError(
@@ -44,7 +54,14 @@ export function planAnalyticsMigration(recorded: readonly string[], cluster: str
     );
   }
   const names = new Set(recorded);
-  if (names.has(SCHEMA_MIGRATION)) return 'up-to-date';
+  if (names.has(ROLLUPS_MIGRATION) && !names.has(SCHEMA_MIGRATION)) {
+    throw new AnalyticsSchemaError(
+      `schema_migrations records ${ROLLUPS_MIGRATION} but not ${SCHEMA_MIGRATION}, which no version writes: the ` +
+        `store was altered by hand. Delete the ${ROLLUPS_MIGRATION} row so the next start completes the schema.`,
+    );
+  }
+  if (names.has(ROLLUPS_MIGRATION)) return 'up-to-date';
+  if (names.has(SCHEMA_MIGRATION)) return 'add-rollups';
   const legacy = LEGACY_MIGRATIONS.filter((n) => names.has(n));
   if (legacy.length === 0) return 'create';
   if (legacy.length < LEGACY_MIGRATIONS.length) {
@@ -128,13 +145,40 @@ export async function migrateAnalytics(
       await checkVariant(client, cluster);
       return [];
     }
-    const statements = plan === 'create' ? schemaStatements(cluster) : legacyUpgradeStatements();
+    // Everything up to the record is idempotent: CREATE … IF NOT EXISTS, and a backfill that
+    // empties the rollups before it fills them. A fresh store backfills from an empty events
+    // table (cheap), so a 'create' interrupted at any point is completed the same way.
+    const statements =
+      plan === 'create'
+        ? schemaStatements(cluster)
+        : plan === 'upgrade-v1'
+          ? [...legacyUpgradeStatements(), ...rollupStatements(cluster)]
+          : rollupStatements(cluster);
     for (const query of statements) await client.command({ query });
-    await client.insert({
-      table: 'schema_migrations',
-      values: [{ name: SCHEMA_MIGRATION }],
-      format: 'JSONEachRow',
-    });
-    return [SCHEMA_MIGRATION];
+    await backfillRollups(client, cluster);
+    const names = plan === 'add-rollups' ? [ROLLUPS_MIGRATION] : [...CURRENT_MIGRATIONS];
+    // One insert, one block: both names are recorded or neither.
+    await client.insert({ table: 'schema_migrations', values: names.map((name) => ({ name })), format: 'JSONEachRow' });
+    return names;
   });
+}
+
+/**
+ * Migration 110's backfill (rollupBackfillStatements): exact because it runs under the
+ * migration lock before this process ingests; a crash part-way is redone whole next start.
+ */
+export async function backfillRollups(client: ClickHouseClient, cluster: string | undefined): Promise<void> {
+  for (const query of rollupBackfillStatements(cluster)) {
+    await client.command({
+      query,
+      clickhouse_settings: {
+        // A redone backfill's blocks equal the interrupted one's: they are not retries.
+        insert_deduplicate: 0,
+        // On a cluster: each shard runs the INSERT … SELECT on its own local tables (the
+        // rollups shard like events, so a shard's events make exactly its rollup rows), and the
+        // statement returns once every shard stored its rows, before the record is written.
+        ...(cluster === undefined ? {} : { parallel_distributed_insert_select: '2', distributed_foreground_insert: 1 }),
+      },
+    });
+  }
 }

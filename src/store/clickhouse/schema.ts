@@ -6,6 +6,8 @@
  * single-node variant as the engine prints it; test/store/schema.test.ts keeps them equal.
  */
 
+import { ROLLUP_TABLES, ROLLUP_VIEWS, type TableSpec, type ViewSpec } from './rollups.ts';
+
 /**
  * Blocks whose dedupe hashes a table keeps: a retried insert of the same batch (same
  * `insert_deduplication_token`) is dropped while its original is among the last this-many
@@ -122,14 +124,6 @@ FROM ${e}
 WHERE type = 'message' AND direction = 'user'
 GROUP BY team_id, bot_id, version, user_id`;
 
-interface TableSpec {
-  name: string;
-  columns: string;
-  engine: 'MergeTree' | 'AggregatingMergeTree';
-  /** PARTITION BY / ORDER BY clauses. */
-  keys: string;
-}
-
 const TABLES: readonly TableSpec[] = [
   {
     // Raw events, one row per accepted event. Every read is per bot (or per team) and per time
@@ -154,7 +148,7 @@ const TABLES: readonly TableSpec[] = [
   },
 ];
 
-const VIEWS: readonly { name: string; target: string; select: (source: string) => string }[] = [
+const VIEWS: readonly ViewSpec[] = [
   { name: 'user_first_seen_mv', target: 'user_first_seen', select: userFirstSeenSelect },
   { name: 'conversation_summary_mv', target: 'conversation_summary', select: conversationSummarySelect },
 ];
@@ -181,15 +175,16 @@ export function migrationsTableStatement(cluster: string | undefined): string {
   return `CREATE TABLE IF NOT EXISTS schema_migrations${onCluster(cluster)} (name String, applied_at DateTime DEFAULT now()) ENGINE = ${engine} ORDER BY name`;
 }
 
-/**
- * The statements that create the live schema, in order (targets before the views that fill
- * them). Every statement is IF NOT EXISTS: a start that crashed half-way completes on the next.
- */
-export function schemaStatements(cluster: string | undefined): string[] {
+/** CREATE statements of `tables`, then of the views that fill them, for either variant. */
+function createStatements(
+  tables: readonly TableSpec[],
+  views: readonly ViewSpec[],
+  cluster: string | undefined,
+): string[] {
   const on = onCluster(cluster);
   const out: string[] = [];
   if (cluster === undefined) {
-    for (const t of TABLES) {
+    for (const t of tables) {
       out.push(
         `CREATE TABLE IF NOT EXISTS ${t.name}\n${t.columns}\nENGINE = ${t.engine}\n${t.keys}\n` +
           // index_granularity is the default, spelled out so a fresh store prints its settings in
@@ -197,12 +192,12 @@ export function schemaStatements(cluster: string | undefined): string[] {
           `SETTINGS index_granularity = 8192, non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW_BLOCKS}`,
       );
     }
-    for (const v of VIEWS) {
+    for (const v of views) {
       out.push(`CREATE MATERIALIZED VIEW IF NOT EXISTS ${v.name} TO ${v.target} AS\n${v.select('events')}`);
     }
     return out;
   }
-  for (const t of TABLES) {
+  for (const t of tables) {
     const local = `${t.name}_local`;
     out.push(
       `CREATE TABLE IF NOT EXISTS ${local}${on}\n${t.columns}\n` +
@@ -217,10 +212,45 @@ export function schemaStatements(cluster: string | undefined): string[] {
   }
   // Views on the local tables: each shard fills its own targets from the rows it stores, and
   // the sharding key puts a conversation's (and a user's) rows on one shard.
-  for (const v of VIEWS) {
+  for (const v of views) {
     out.push(
       `CREATE MATERIALIZED VIEW IF NOT EXISTS ${v.name}${on} TO ${v.target}_local AS\n${v.select('events_local')}`,
     );
   }
+  return out;
+}
+
+/**
+ * The statements that create the live schema, in order (targets before the views that fill
+ * them), rollups (110) included. Every statement is IF NOT EXISTS: a start that crashed
+ * half-way completes on the next.
+ */
+export function schemaStatements(cluster: string | undefined): string[] {
+  return [...createStatements(TABLES, VIEWS, cluster), ...rollupStatements(cluster)];
+}
+
+/** The rollup tables and their views (migration 110), IF NOT EXISTS like the rest. */
+export function rollupStatements(cluster: string | undefined): string[] {
+  return createStatements(ROLLUP_TABLES, ROLLUP_VIEWS, cluster);
+}
+
+/**
+ * Fills the rollups from the events already stored (migration 110 on a store made before it),
+ * after rollupStatements. Each rollup is emptied first, so a backfill interrupted half-way is
+ * redone whole by the next start rather than added to. Exact when nothing is inserted into
+ * `events` meanwhile: migrations run before ingest starts (docs/scale-out.md has the caveat
+ * for a rolling upgrade). Run with insert_deduplicate = 0: a redone backfill inserts the same
+ * blocks as the interrupted one and must not be dropped as their retry.
+ *
+ * On a cluster the rollups are emptied on every node (ON CLUSTER) and filled through the
+ * Distributed tables; with parallel_distributed_insert_select = 2 (migrate.ts) each shard fills
+ * its local rollups from its local events, which is where the views keep them (one sharding
+ * key for all).
+ */
+export function rollupBackfillStatements(cluster: string | undefined): string[] {
+  const on = onCluster(cluster);
+  const out: string[] = [];
+  for (const t of ROLLUP_TABLES) out.push(`TRUNCATE TABLE IF EXISTS ${t.name}${cluster ? '_local' : ''}${on}`);
+  for (const v of ROLLUP_VIEWS) out.push(`INSERT INTO ${v.target}\n${v.select('events')}`);
   return out;
 }
