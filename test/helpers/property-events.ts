@@ -96,7 +96,7 @@ export const paramsArb: fc.Arbitrary<Params> = fc.record({
   hours: fc.integer({ min: 1, max: 9 * 24 }),
   dateOnly: fc.boolean(),
   bucket: fc.constantFrom(undefined, '1h', '1d', '1d', '1w'),
-  timezone: fc.constantFrom('UTC', 'Europe/Brussels', 'America/New_York', 'Asia/Kolkata'),
+  timezone: fc.constantFrom('UTC', 'Europe/Brussels', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu'),
   channel: fc.constantFrom(undefined, undefined, 'web', 'web,whatsapp', 'unknown'),
   language: fc.constantFrom(undefined, undefined, 'en', 'nl,fr', 'unknown'),
   groupBy: fc.constantFrom(undefined, 'channel_type', 'language'),
