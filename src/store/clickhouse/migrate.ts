@@ -154,7 +154,7 @@ export async function migrateAnalytics(
         : plan === 'upgrade-v1'
           ? [...legacyUpgradeStatements(), ...rollupStatements(cluster)]
           : rollupStatements(cluster);
-    for (const query of statements) await client.command({ query });
+    for (const query of statements) await client.command({ query, clickhouse_settings: NO_TIME_LIMIT });
     await backfillRollups(client, cluster);
     const names = plan === 'add-rollups' ? [ROLLUPS_MIGRATION] : [...CURRENT_MIGRATIONS];
     // One insert, one block: both names are recorded or neither.
@@ -162,6 +162,14 @@ export async function migrateAnalytics(
     return names;
   });
 }
+
+/**
+ * Migrations run without the per-query limit (QUERY_TIMEOUT_SECONDS, 15 s by default, set on
+ * every client call): a backfill over a big store takes minutes (30 M events: over 15 s on this
+ * 2-core machine under load), and a start that times out half-way would never complete. On chDB
+ * the setting becomes a session-wide SET, but every later call sets the default again.
+ */
+const NO_TIME_LIMIT = { max_execution_time: 0 };
 
 /**
  * Migration 110's backfill (rollupBackfillStatements): exact because it runs under the
@@ -172,6 +180,7 @@ export async function backfillRollups(client: ClickHouseClient, cluster: string 
     await client.command({
       query,
       clickhouse_settings: {
+        ...NO_TIME_LIMIT,
         // A redone backfill's blocks equal the interrupted one's: they are not retries.
         insert_deduplicate: 0,
         // On a cluster: each shard runs the INSERT … SELECT on its own local tables (the
