@@ -455,6 +455,42 @@ describe('events page (Chromium)', () => {
     await p.close();
   });
 
+  it('funnel: an attribute key being typed survives a re-render (the funnel answer landing)', async () => {
+    const p = await open(`/events?bot=${bot}&range=30d&tz=${TZ}&tab=funnel`);
+    // The funnel answer is held back until the key is typed, then lands before the input
+    // loses focus: a loaded machine does this on its own, and the key used to be wiped.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await p.page.route('**/events/funnel', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await p.page.waitForFunction(() =>
+      [...document.querySelectorAll('select#fs-add option')].some(
+        (o) => (o as HTMLOptionElement).value === 'handover_requested',
+      ),
+    );
+    await p.page.selectOption('#fs-add', 'link_clicked');
+    await p.page.waitForSelector('#fs-0');
+    await p.page.selectOption('#fs-add', 'handover_requested');
+    await p.page.waitForSelector('#fs-1');
+    await p.page.click('text=Add filter to step 2');
+    await p.page.fill('#fs-1-f0-key', 'queue');
+    const landed = p.page.waitForResponse((r) => r.url().endsWith('/events/funnel'));
+    release();
+    await landed;
+    assert.equal(await panelState(p.page, 'events-funnel', SLOW), 'ready');
+    assert.equal(await p.page.inputValue('#fs-1-f0-key'), 'queue');
+    await p.page.press('#fs-1-f0-key', 'Tab');
+    const queues = await attributeValues(d, bot, 'queue', 'handover_requested');
+    assert.ok(queues.length > 0);
+    await p.page.waitForSelector(`[data-filter="fs-1-f0"] input[data-value="${queues[0]}"]`);
+    assert.deepEqual(p.errors, []);
+    await p.close();
+  });
+
   it('flow funnel: steps from the step catalog, counts equal ComputeFlowFunnel', async () => {
     const p = await open(`/events?bot=${bot}&range=30d&tz=${TZ}&tab=funnel`);
     await p.page.waitForSelector('[data-panel="funnel-builder"]');
