@@ -34,6 +34,16 @@ export async function apiPost<T>(d: Dashboard, pathname: string, body: unknown):
   return (await res.json()) as T;
 }
 
+/** The values GetEventAttributeValues suggests for `key` on `event`'s occurrences, in its order. */
+export async function attributeValues(d: Dashboard, bot: string, key: string, event: string): Promise<string[]> {
+  const r = await apiPost<{ attributes: { value: string }[] }>(
+    d,
+    `/v1/bots/${encodeURIComponent(bot)}/events/attributes/${encodeURIComponent(key)}/values`,
+    { query: '', event },
+  );
+  return r.attributes.map((a) => a.value);
+}
+
 /** The ids of the rows a row-list table shows (`data-id`), in order. */
 export function rowIds(page: Page, table: string): Promise<string[]> {
   return page.$$eval(`table[data-table="${table}"] tbody tr`, (trs) =>

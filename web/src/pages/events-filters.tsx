@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { CommitInput } from '../components/commit-input.tsx';
 import { useAttributeValues } from './events-data.ts';
 import { type AttributeFilter, NO_VALUE, OPERATORS } from './events-types.ts';
 
@@ -46,14 +47,14 @@ export function FilterEditor({ bot, event, filter, id, onChange, onRemove }: Pro
       <legend>Attribute filter</legend>
       <div class="row">
         <label for={`${id}-key`}>Attribute</label>
-        <input
+        <CommitInput
           id={`${id}-key`}
           name="filter-key"
           list="ev-event-fields"
           value={filter.key}
           placeholder="e.g. queue or $channel_type"
-          onChange={(e) => {
-            const key = e.currentTarget.value.trim();
+          onCommit={(text) => {
+            const key = text.trim();
             // Another attribute: the values picked for the old one mean nothing for it.
             if (key !== filter.key) onChange({ ...filter, key, value: [] });
           }}

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { CommitInput } from '../components/commit-input.tsx';
 import { Panel } from '../components/panel.tsx';
 import { Empty } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
@@ -211,11 +212,11 @@ function FunnelBuilder({ bot, def, names }: { bot: string; def: FunnelDef; names
         {custom ? (
           <>
             <label for="fs-breakdown-key">Breakdown attribute</label>
-            <input
+            <CommitInput
               id="fs-breakdown-key"
               name="breakdown_key"
               value={def.breakdown}
-              onChange={(e) => save({ ...def, breakdown: e.currentTarget.value.trim() })}
+              onCommit={(text) => save({ ...def, breakdown: text.trim() })}
             />
           </>
         ) : null}
@@ -246,11 +247,11 @@ function EventPicker(props: { id: string; label: string; names: Names; value: st
   return (
     <>
       <label for={id}>{label}</label>
-      <input
+      <CommitInput
         id={id}
         value={value}
         placeholder={names.state === 'loading' ? 'Loading…' : 'Name or id'}
-        onChange={(e) => onPick(e.currentTarget.value)}
+        onCommit={onPick}
       />
     </>
   );
