@@ -27,6 +27,7 @@ import { loadConfig } from '../src/config.ts';
 import { openServices } from '../src/services.ts';
 import { chdbReader, parseJsonEachRow, readSettings } from '../src/store/clickhouse/chdb-reader.ts';
 import type { AnalyticsReader, ReadRequest } from '../src/store/clickhouse/reader.ts';
+import { recordingReader } from './recording-reader.ts';
 
 interface Args {
   data: string;
@@ -71,14 +72,7 @@ async function main(): Promise<void> {
   // The real per-bot reads: the SQL and params the server runs for a few requests.
   const recorded: ReadRequest[] = [];
   const inner = services.reader;
-  const recorder: AnalyticsReader = {
-    rows: (req) => {
-      recorded.push(req);
-      return inner.rows(req);
-    },
-    close: () => inner.close(),
-  };
-  services.reader = recorder;
+  services.reader = recordingReader(inner, { on: true, list: recorded });
   const app = await buildServer(services, { logLevel: 'silent' });
   const [bot] = await (
     await services.ch.query({
@@ -94,20 +88,23 @@ async function main(): Promise<void> {
   const cases: { name: string; req: ReadRequest; url?: string }[] = [
     { name: 'SELECT 1', req: { sql: 'SELECT 1 AS x', params: {}, signal: undefined } },
   ];
+  /** Runs one request of the bot and keeps its main read (the last one it ran) as a case. */
+  const recordCase = async (name: string, suffix: string): Promise<void> => {
+    recorded.length = 0;
+    const url = `/v1/bots/${encodeURIComponent(bot.bot_id)}${suffix}${suffix.includes('?') ? '&' : '?'}${range}`;
+    const res = await app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+    if (res.statusCode !== 200) throw new Error(`${suffix}: HTTP ${res.statusCode} ${res.body}`);
+    const req = recorded.at(-1);
+    if (!req) throw new Error(`${suffix}: no read recorded`);
+    cases.push({ name: `${name} (${recorded.length} read${recorded.length > 1 ? 's' : ''}, last)`, req, url });
+  };
   for (const [name, suffix] of [
     ['messages, daily', '/messages?bucket=1d'],
     ['users, daily', '/users?bucket=1d'],
     ['intents, daily', '/intents?bucket=1d'],
     ['conversations, daily', '/conversations?bucket=1d'],
   ] as const) {
-    recorded.length = 0;
-    const url = `/v1/bots/${encodeURIComponent(bot.bot_id)}${suffix}${suffix.includes('?') ? '&' : '?'}${range}`;
-    const res = await app.inject({ url, headers: { authorization: `Bearer ${token}` } });
-    if (res.statusCode !== 200) throw new Error(`${suffix}: HTTP ${res.statusCode} ${res.body}`);
-    // The endpoint's main read: the last one it ran.
-    const req = recorded.at(-1);
-    if (!req) throw new Error(`${suffix}: no read recorded`);
-    cases.push({ name: `${name} (${recorded.length} read${recorded.length > 1 ? 's' : ''}, last)`, req, url });
+    await recordCase(name, suffix);
   }
   // Selective reads, where PREWHERE is the point: a page of one tracking event, one conversation.
   const [conv] = await (
@@ -132,13 +129,7 @@ async function main(): Promise<void> {
     ['event stream page', `/events/stream?event=${encodeURIComponent(ev?.ev ?? 'none')}&page_size=100`],
     ['one conversation', `/conversations/${encodeURIComponent(conv?.id ?? 'none')}/flow`],
   ] as const) {
-    recorded.length = 0;
-    const url = `/v1/bots/${encodeURIComponent(bot.bot_id)}${suffix}${suffix.includes('?') ? '&' : '?'}${range}`;
-    const res = await app.inject({ url, headers: { authorization: `Bearer ${token}` } });
-    if (res.statusCode !== 200) throw new Error(`${suffix}: HTTP ${res.statusCode} ${res.body}`);
-    const req = recorded.at(-1);
-    if (!req) throw new Error(`${suffix}: no read recorded`);
-    cases.push({ name: `${name} (${recorded.length} read${recorded.length > 1 ? 's' : ''}, last)`, req, url });
+    await recordCase(name, suffix);
   }
   // Every read of a wider set of requests, for the settings comparison.
   const wide: { name: string; req: ReadRequest }[] = [];

@@ -28,10 +28,11 @@ import { generateDemo } from '../src/demo/generate.ts';
 import { openServices } from '../src/services.ts';
 import { chdbReader } from '../src/store/clickhouse/chdb-reader.ts';
 import type { ClickHouseClient } from '../src/store/clickhouse/client.ts';
-import type { AnalyticsReader, ReadRequest } from '../src/store/clickhouse/reader.ts';
+import type { ReadRequest } from '../src/store/clickhouse/reader.ts';
 import { type BenchCtx, discoverFlow, ENTRIES, TEAM_DAYS } from './query-cases.ts';
 import { loadPostgres, PG_URL, pgRowCount } from './query-pg.ts';
 import { familyVerdict, growthTable, type ResultRow, type RunResult, saveRun, targetP95 } from './query-report.ts';
+import { recordingReader } from './recording-reader.ts';
 
 interface Args {
   events: number;
@@ -83,17 +84,6 @@ const iso = (t: number) => new Date(t).toISOString();
 /** SQL text with whitespace runs folded, to compare a case's SQL with the recorded one. */
 const squash = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 const log = (s: string) => process.stderr.write(`${s}\n`);
-
-/** Wraps the reader so every read a request runs is recorded for the raw replay. */
-function recordingReader(inner: AnalyticsReader, sink: { on: boolean; list: ReadRequest[] }): AnalyticsReader {
-  return {
-    rows(req) {
-      if (sink.on) sink.list.push({ ...req, signal: undefined });
-      return inner.rows(req);
-    },
-    close: () => inner.close(),
-  };
-}
 
 /** Funnels: the bot's tracking-event names in range, most frequent first, and an attribute key of the first. */
 async function trackingNames(
